@@ -1,7 +1,85 @@
 package ai.chorus.cli;
 
+import ai.chorus.core.Chorus;
+import ai.chorus.engine.InvalidInputException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code chorus} command: one subcommand per step of the pipeline. */
+@Command(name = "chorus",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Train a language model as a chorus of independent experts:",
+            "cluster a corpus into domains, branch one expert per domain from a seed,",
+            "train each alone, and mix them again."},
+        subcommands = {CommandLine.HelpCommand.class})
 public final class Main {
+
     public static void main(String[] args) {
-        System.exit(0);
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::handleException);
+        cli.setParameterExceptionHandler(Main::handleUsageError);
+        return cli.execute(args);
+    }
+
+    private static int handleException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        InvalidInputException bad = findCause(e, InvalidInputException.class);
+        if (bad != null) {
+            err.println(prefix(cmd) + bad.getMessage());
+            err.flush();
+            return 2;
+        }
+        OutOfMemoryError oom = findCause(e, OutOfMemoryError.class);
+        if (oom != null) {
+            err.println(prefix(cmd) + "out of memory; raise the heap with CHORUS_HEAP=8g "
+                    + "(the ./chorus launcher passes it as -Xmx) or lower the batch/model size");
+            err.flush();
+            return 2;
+        }
+        err.println(prefix(cmd) + "internal error (a bug in Chorus, please report it):");
+        e.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(prefix(cmd) + e.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            err.println("Try 'chorus " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help'.");
+        }
+        err.flush();
+        return 2;
+    }
+
+    /** "chorus: " or "chorus prepare: ", so a message names the step it came from. */
+    private static String prefix(CommandLine cmd) {
+        return cmd.getParent() == null ? "chorus: " : "chorus " + cmd.getCommandName() + ": ";
+    }
+
+    private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"chorus " + Chorus.VERSION,
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
     }
 }

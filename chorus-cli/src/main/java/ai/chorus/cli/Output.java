@@ -1,0 +1,45 @@
+package ai.chorus.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --json} and where results go: human text on stdout by default; with {@code --json},
+ * exactly one JSON object on stdout at the end and nothing else there (progress and logs use stderr).
+ */
+final class Output {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--json", description = "Print one JSON object on stdout at the end instead of text.")
+    boolean json;
+
+    private PrintWriter out;
+
+    Output to(PrintWriter writer) {
+        this.out = writer;
+        return this;
+    }
+
+    /** A line for humans; suppressed under --json. */
+    void line(String text) {
+        if (!json) {
+            out.println(text);
+            out.flush();
+        }
+    }
+
+    /** The machine-readable result; printed only under --json. */
+    void result(Object value) {
+        if (json) {
+            try {
+                out.println(JSON.writeValueAsString(value));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("result is not serialisable", e);
+            }
+            out.flush();
+        }
+    }
+}
