@@ -23,7 +23,14 @@ public final class Main {
 
     /** Runs the command line and returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #execute(String...)}, writing results to {@code out} and messages to {@code err}. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::handleException);
         cli.setParameterExceptionHandler(Main::handleUsageError);
         return cli.execute(args);
