@@ -161,6 +161,32 @@ public final class SafetensorsReader implements Closeable {
         readInto(t, target.data(), target.offset());
     }
 
+    /**
+     * Fills every target from the tensor of the same name, after checking that the file holds exactly
+     * these tensors with these shapes (nothing is copied when it does not).
+     */
+    public void readInto(List<FloatTensor> targets) throws IOException {
+        Map<String, int[]> expected = new LinkedHashMap<>();
+        for (FloatTensor t : targets) {
+            if (expected.put(t.name(), t.shape()) != null) {
+                throw new IllegalArgumentException("two targets named " + t.name());
+            }
+        }
+        TensorSets.requireSame(path.toString(), expected, shapes());
+        for (FloatTensor t : targets) {
+            readInto(byName.get(t.name()), t.data(), t.offset());
+        }
+    }
+
+    /** Name to shape of every tensor, in file order. */
+    public Map<String, int[]> shapes() {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (TensorInfo t : tensors) {
+            shapes.put(t.name(), t.shape());
+        }
+        return shapes;
+    }
+
     /** Converts tensor {@code t} to float into {@code dst[offset ..]}. */
     public void readInto(TensorInfo t, float[] dst, int offset) throws IOException {
         checkReadable(t);
