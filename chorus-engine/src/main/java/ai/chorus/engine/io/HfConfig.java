@@ -46,8 +46,9 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
         extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
+    /** A config with no token ids and the one extra transformers' initialiser reads, initializer_range 0.02. */
     public static HfConfig of(ModelConfig model) {
-        return new HfConfig(model, null, null, Map.of());
+        return new HfConfig(model, null, null, Map.of("initializer_range", 0.02));
     }
 
     public HfConfig withTokenIds(Integer bos, Integer eos) {
@@ -93,7 +94,6 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
         }
         json.put("attention_bias", false);
         json.put("mlp_bias", false);
-        json.put("initializer_range", 0.02); // overridden by an extra of the same name
         json.putAll(extra);
         return json;
     }
