@@ -118,23 +118,27 @@ public final class Checkpoints {
      * extra or mis-shaped tensors before anything is copied. Returns the safetensors metadata.
      */
     public static Map<String, String> loadInto(Path dir, List<FloatTensor> targets) throws IOException {
-        HfConfig config = readConfig(dir);
-        try (SafetensorsReader reader = openWeights(dir)) {
-            TensorSets.requireSame(reader.path().toString(), expectedShapes(config.model()), reader.shapes());
-            reader.readInto(targets);
-            return reader.metadata();
-        }
+        return loadInto(dir, readConfig(dir), targets);
     }
 
     /** As {@link #loadInto(Path, List)}, first refusing a config.json that differs from {@code expected}. */
     public static Map<String, String> loadInto(Path dir, ModelConfig expected, List<FloatTensor> targets)
             throws IOException {
-        ModelConfig found = readConfig(dir).model();
-        if (!found.equals(expected)) {
-            throw new InvalidInputException(dir.resolve(HfConfig.FILE_NAME) + ": describes " + found
+        HfConfig config = readConfig(dir);
+        if (!config.model().equals(expected)) {
+            throw new InvalidInputException(dir.resolve(HfConfig.FILE_NAME) + ": describes " + config.model()
                     + ", but the model expects " + expected);
         }
-        return loadInto(dir, targets);
+        return loadInto(dir, config, targets);
+    }
+
+    private static Map<String, String> loadInto(Path dir, HfConfig config, List<FloatTensor> targets)
+            throws IOException {
+        try (SafetensorsReader reader = openWeights(dir)) {
+            TensorSets.requireSame(reader.path().toString(), expectedShapes(config.model()), reader.shapes());
+            reader.readInto(targets);
+            return reader.metadata();
+        }
     }
 
     private static SafetensorsReader openWeights(Path dir) throws IOException {

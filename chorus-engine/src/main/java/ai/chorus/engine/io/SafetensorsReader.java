@@ -28,7 +28,8 @@ import java.util.Optional;
  * bytes, in windows below the 2 GiB a JDK 17 mapping allows, and converts them into a {@code float[]}.
  *
  * <p>Every fault in the file is an {@link InvalidInputException} naming the file and the fault; a
- * hostile header cannot make the reader allocate more than {@link #MAX_HEADER_BYTES}.
+ * hostile header cannot make the reader allocate more than a small multiple of {@link #MAX_HEADER_BYTES},
+ * and tensor data is allocated only as large as the (validated) file holds.
  */
 public final class SafetensorsReader implements Closeable {
     /** The header limit of the reference implementation (100 MB). */
