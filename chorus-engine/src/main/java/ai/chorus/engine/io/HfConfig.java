@@ -121,7 +121,7 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
         Fields f = new Fields(json, source);
         String modelType = f.string("model_type", null);
         if (!"llama".equals(modelType)) {
-            throw f.fault("model_type", "is " + (modelType == null ? "missing" : "\"" + modelType + "\"")
+            throw f.fault("model_type", "is " + (modelType == null ? "missing" : Json.write(modelType))
                     + "; Chorus reads only \"llama\" models");
         }
         Object architectures = json.get("architectures");
@@ -130,7 +130,7 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
         }
         String act = f.string("hidden_act", "silu");
         if (!act.equals("silu")) {
-            throw f.fault("hidden_act", "is \"" + act + "\"; only silu is supported");
+            throw f.fault("hidden_act", "is " + Json.write(act) + "; only silu is supported");
         }
         if (f.bool("attention_bias", false) || f.bool("mlp_bias", false)) {
             throw new InvalidInputException(source + ": attention_bias/mlp_bias are true; Chorus models have no biases");
@@ -184,7 +184,7 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
             Fields p = new Fields((Map<String, Object>) params, source, "rope_parameters.");
             String type = p.string("rope_type", "default");
             if (!type.equals("default")) {
-                throw p.fault("rope_type", "is \"" + type + "\"; only default RoPE is supported");
+                throw p.fault("rope_type", "is " + Json.write(type) + "; only default RoPE is supported");
             }
             if (((Map<?, ?>) params).get("rope_theta") != null) {
                 nested = p.number("rope_theta", 0);

@@ -121,7 +121,7 @@ public final class Json {
             Object value = readValue(depth);
             if (map.containsKey(key)) {
                 pos = keyPos;
-                throw error("duplicate key \"" + key + "\"");
+                throw error("duplicate key \"" + printable(key) + "\"");
             }
             map.put(key, value);
             skipWhitespace();
@@ -359,6 +359,29 @@ public final class Json {
 
     private static String describe(char c) {
         return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+
+    /**
+     * A string from a file made safe to quote in a one-line message: control characters (and the Unicode
+     * line separators) become JSON-style u-escapes, everything else is kept.
+     */
+    public static String printable(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029;
+            if (control && sb == null) {
+                sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (sb != null) {
+                if (control) {
+                    sb.append(String.format("\\u%04x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     // ---------------------------------------------------------------- writer

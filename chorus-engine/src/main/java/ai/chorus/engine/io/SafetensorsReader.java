@@ -130,7 +130,7 @@ public final class SafetensorsReader implements Closeable {
     public TensorInfo info(String name) {
         TensorInfo t = byName.get(name);
         if (t == null) {
-            throw new InvalidInputException(path + ": no tensor named " + name);
+            throw new InvalidInputException(path + ": no tensor named " + Json.printable(name));
         }
         return t;
     }
@@ -143,7 +143,7 @@ public final class SafetensorsReader implements Closeable {
     public FloatTensor read(TensorInfo t) throws IOException {
         long numel = t.numel();
         if (numel > Integer.MAX_VALUE - 8) {
-            throw new InvalidInputException(path + ": tensor " + t.name() + " has " + numel
+            throw new InvalidInputException(path + ": tensor " + Json.printable(t.name()) + " has " + numel
                     + " elements, more than a Java array holds");
         }
         checkReadable(t);
@@ -156,7 +156,7 @@ public final class SafetensorsReader implements Closeable {
     public void readInto(FloatTensor target) throws IOException {
         TensorInfo t = info(target.name());
         if (!Arrays.equals(t.shape(), target.shape())) {
-            throw new InvalidInputException(path + ": tensor " + t.name() + " has shape "
+            throw new InvalidInputException(path + ": tensor " + Json.printable(t.name()) + " has shape "
                     + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(target.shape()));
         }
         readInto(t, target.data(), target.offset());
@@ -242,7 +242,7 @@ public final class SafetensorsReader implements Closeable {
 
     private void checkReadable(TensorInfo t) {
         if (!t.dtype().isReadableAsFloat()) {
-            throw new InvalidInputException(path + ": tensor " + t.name() + " has dtype " + t.dtype()
+            throw new InvalidInputException(path + ": tensor " + Json.printable(t.name()) + " has dtype " + t.dtype()
                     + "; only F32, F16, BF16 and F64 tensors can be read as float");
         }
     }
@@ -276,7 +276,7 @@ public final class SafetensorsReader implements Closeable {
         long expectedBegin = 0;
         for (TensorInfo t : tensors) {
             if (t.begin() != expectedBegin) {
-                throw new InvalidInputException(source + ": tensor " + t.name() + " starts at byte " + t.begin()
+                throw new InvalidInputException(source + ": tensor " + Json.printable(t.name()) + " starts at byte " + t.begin()
                         + " but the previous tensor ends at " + expectedBegin
                         + " (tensor data must be contiguous, without gaps or overlaps)");
             }
@@ -307,7 +307,7 @@ public final class SafetensorsReader implements Closeable {
     }
 
     private static TensorInfo readEntry(String name, Object value, String source) {
-        String where = source + ": tensor " + name;
+        String where = source + ": tensor " + Json.printable(name);
         if (!(value instanceof Map)) {
             throw new InvalidInputException(where + ": entry must be an object with dtype, shape, data_offsets");
         }
@@ -318,7 +318,7 @@ public final class SafetensorsReader implements Closeable {
         }
         SafetensorsDtype dtype = SafetensorsDtype.fromHeader((String) dtypeName);
         if (dtype == null) {
-            throw new InvalidInputException(where + ": unknown dtype \"" + dtypeName + "\"");
+            throw new InvalidInputException(where + ": unknown dtype " + Json.write(dtypeName));
         }
         if (!(entry.get("shape") instanceof List)) {
             throw new InvalidInputException(where + ": missing or non-list shape");

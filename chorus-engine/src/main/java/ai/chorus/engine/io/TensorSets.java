@@ -47,7 +47,7 @@ final class TensorSets {
         if (names.isEmpty()) {
             return;
         }
-        String shown = String.join(", ", names.subList(0, Math.min(NAMES_SHOWN, names.size())));
+        String shown = Json.printable(String.join(", ", names.subList(0, Math.min(NAMES_SHOWN, names.size()))));
         faults.add(what + " " + shown + (names.size() > NAMES_SHOWN ? " and " + (names.size() - NAMES_SHOWN)
                 + " more" : ""));
     }

@@ -225,6 +225,15 @@ class SafetensorsTest {
     }
 
     @Test
+    void messagesStayOnOneLineWhateverTheNames() throws IOException {
+        Path file = raw("names.safetensors", "{\"bad\\nname\":{\"dtype\":\"X\\n\",\"shape\":[],\"data_offsets\":[0,4]}}",
+                new byte[4]);
+        assertThatThrownBy(() -> SafetensorsReader.readAll(file)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("tensor bad\\u000aname: unknown dtype \"X\\n\"")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
     void refusesMalformedEntries() throws IOException {
         assertRefused(raw("e1.safetensors", "{\"a\":3}", new byte[0]), "tensor a: entry must be an object");
         assertRefused(raw("e2.safetensors", "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,0]}}", new byte[0]),
