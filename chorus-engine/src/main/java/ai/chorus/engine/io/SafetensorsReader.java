@@ -190,6 +190,11 @@ public final class SafetensorsReader implements Closeable {
 
     /** Converts tensor {@code t} to float into {@code dst[offset ..]}. */
     public void readInto(TensorInfo t, float[] dst, int offset) throws IOException {
+        readInto(t, dst, offset, MAP_WINDOW_BYTES);
+    }
+
+    /** As above, mapping at most {@code windowBytes} (a multiple of 8) at a time; tests use small windows. */
+    void readInto(TensorInfo t, float[] dst, int offset, int windowBytes) throws IOException {
         checkReadable(t);
         long numel = t.numel();
         if (offset < 0 || numel > dst.length - (long) offset) {
@@ -204,7 +209,7 @@ public final class SafetensorsReader implements Closeable {
         int at = offset;
         long remaining = t.byteLength();
         while (remaining > 0) {
-            int window = (int) Math.min(remaining, MAP_WINDOW_BYTES);
+            int window = (int) Math.min(remaining, windowBytes);
             MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, position, window);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             int count = window / elementSize;

@@ -113,6 +113,33 @@ class JsonTest {
         });
     }
 
+    /** Mutated documents parse or are refused with InvalidInputException; nothing else escapes. */
+    @Test
+    void mutatedDocumentsAreParsedOrRefused() {
+        int[] parsedAndRefused = new int[2];
+        qt().withFixedSeed(42L).withExamples(1000).forAll(longs().all()).checkAssert(seed -> {
+            Random r = new Random(seed);
+            char[] text = Json.write(randomValue(r, 0)).toCharArray();
+            if (text.length == 0) {
+                return;
+            }
+            String alphabet = "{}[]\":,.-+eE0123456789\\u \tnrtfalse\u00e9\ud800";
+            for (int i = 1 + r.nextInt(3); i > 0; i--) {
+                text[r.nextInt(text.length)] = alphabet.charAt(r.nextInt(alphabet.length()));
+            }
+            String mutant = new String(text, 0, r.nextInt(4) == 0 ? r.nextInt(text.length + 1) : text.length);
+            try {
+                Json.parse(mutant, "m");
+                parsedAndRefused[0]++;
+            } catch (InvalidInputException refused) {
+                assertThat(refused.getMessage()).startsWith("m: invalid JSON at character ");
+                parsedAndRefused[1]++;
+            }
+        });
+        assertThat(parsedAndRefused[0]).isGreaterThan(10);
+        assertThat(parsedAndRefused[1]).isGreaterThan(10);
+    }
+
     static Object randomValue(Random r, int depth) {
         int kind = r.nextInt(depth >= 4 ? 6 : 8);
         switch (kind) {

@@ -160,6 +160,37 @@ class SafetensorsTest {
         assertThat(back.get("d").data()).containsExactly(0.1f);
     }
 
+    /** Large tensors are mapped in windows; tiny windows must stitch the same values back together. */
+    @Test
+    void windowedReadsEqualWholeReads() throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(4 * 10 + 2 * 10 + 8 * 10).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 10; i++) {
+            data.putFloat(i * 0.5f);
+        }
+        for (int i = 0; i < 10; i++) {
+            data.putShort(HalfFloats.floatToHalf(i * 0.25f));
+        }
+        for (int i = 0; i < 10; i++) {
+            data.putDouble(i * 2.0);
+        }
+        String header = "{\"f\":{\"dtype\":\"F32\",\"shape\":[10],\"data_offsets\":[0,40]},"
+                + "\"h\":{\"dtype\":\"F16\",\"shape\":[2,5],\"data_offsets\":[40,60]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[10],\"data_offsets\":[60,140]}}";
+        Path file = raw("windows.safetensors", header, data.array());
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            for (TensorInfo t : reader.tensors()) {
+                float[] whole = reader.read(t).data();
+                for (int window : new int[] {8, 16, 24}) {
+                    float[] pieces = new float[12];
+                    reader.readInto(t, pieces, 2, window);
+                    assertThat(Arrays.copyOfRange(pieces, 2, 12)).as(t.name() + " window " + window)
+                            .containsExactly(whole);
+                }
+            }
+            assertThat(reader.read("h").data()).containsExactly(0f, 0.25f, 0.5f, 0.75f, 1f, 1.25f, 1.5f, 1.75f, 2f, 2.25f);
+        }
+    }
+
     @Test
     void listsButRefusesToReadIntegerTensors() throws IOException {
         Path file = raw("ints.safetensors", "{\"ids\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}",
