@@ -69,6 +69,22 @@ class SamplerTest {
         }
         assertFrequenciesMatch(new Sampler.Settings(1.0, 0, 0.7), expected);
         assertFrequenciesMatch(new Sampler.Settings(1.0, 2, 0.7), renormalised(p, 1, 3)); // k binds first
+        // As transformers does: top-p applies to the probabilities renormalised over the top-k.
+        assertFrequenciesMatch(new Sampler.Settings(1.0, 3, 0.7), renormalised(p, 1, 3));
+    }
+
+    /** The candidate set equals a sort-everything reference for random logits, sizes and settings. */
+    @Test
+    void candidateSetMatchesASortingReference() {
+        qt().withFixedSeed(42L).withExamples(300).forAll(longs().all()).checkAssert(seed -> {
+            Random r = new Random(seed);
+            float[] logits = randomLogits(r, 1 + r.nextInt(r.nextBoolean() ? 40 : 3000));
+            double temperature = 0.3 + 2 * r.nextDouble();
+            int topK = r.nextInt(3) == 0 ? 0 : 2 + r.nextInt(logits.length + 5);
+            double topP = r.nextInt(3) == 0 ? 1.0 : 0.05 + 0.94 * r.nextDouble();
+            Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), seed);
+            assertThat(sampler.allowedTokens(logits)).containsExactly(referenceAllowed(logits, temperature, topK, topP));
+        });
     }
 
     @Test
@@ -156,6 +172,30 @@ class SamplerTest {
             chiSquare += (counts[i] - e) * (counts[i] - e) / e;
         }
         assertThat(chiSquare).as("chi-square of %s", java.util.Arrays.toString(counts)).isLessThan(CHI_SQUARE_LIMIT);
+    }
+
+    private static int[] referenceAllowed(float[] logits, double temperature, int topK, double topP) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        int k = topK == 0 ? logits.length : Math.min(topK, logits.length);
+        double max = logits[order[0]];
+        double mass = 0;
+        for (int j = 0; j < k; j++) {
+            mass += Math.exp((logits[order[j]] - max) / temperature);
+        }
+        int n = k;
+        double kept = 0;
+        for (int j = 0; j < k && topP < 1; j++) {
+            kept += Math.exp((logits[order[j]] - max) / temperature);
+            if (kept >= topP * mass) {
+                n = j + 1;
+                break;
+            }
+        }
+        return java.util.Arrays.stream(order, 0, n).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     private static double[] softmax(float[] logits, double temperature) {
