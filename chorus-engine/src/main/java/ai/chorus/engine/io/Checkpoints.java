@@ -126,8 +126,8 @@ public final class Checkpoints {
             throws IOException {
         HfConfig config = readConfig(dir);
         if (!config.model().equals(expected)) {
-            throw new InvalidInputException(dir.resolve(HfConfig.FILE_NAME) + ": describes " + config.model()
-                    + ", but the model expects " + expected);
+            throw new InvalidInputException(dir.resolve(HfConfig.FILE_NAME) + ": does not match the model: "
+                    + differences(HfConfig.of(config.model()).toJson(), HfConfig.of(expected).toJson()));
         }
         return loadInto(dir, config, targets);
     }
@@ -139,6 +139,18 @@ public final class Checkpoints {
             reader.readInto(targets);
             return reader.metadata();
         }
+    }
+
+    /** "key found (expected x)" for every key whose value differs, with the config.json names. */
+    private static String differences(Map<String, Object> found, Map<String, Object> expected) {
+        List<String> faults = new ArrayList<>();
+        for (Map.Entry<String, Object> e : expected.entrySet()) {
+            Object value = found.get(e.getKey());
+            if (!e.getValue().equals(value) && !e.getKey().equals("rope_parameters")) { // rope_theta says it
+                faults.add(e.getKey() + " " + Json.write(value) + " (expected " + Json.write(e.getValue()) + ")");
+            }
+        }
+        return String.join(", ", faults);
     }
 
     private static SafetensorsReader openWeights(Path dir) throws IOException {

@@ -27,6 +27,8 @@ import java.util.Optional;
  * file (nothing of the data is touched), then each {@code read*} call memory-maps just that tensor's
  * bytes, in windows below the 2 GiB a JDK 17 mapping allows, and converts them into a {@code float[]}.
  *
+ * <p>Immutable after {@link #open}: threads may read different tensors at the same time.
+ *
  * <p>Every fault in the file is an {@link InvalidInputException} naming the file and the fault; a
  * hostile header cannot make the reader allocate more than a small multiple of {@link #MAX_HEADER_BYTES},
  * and tensor data is allocated only as large as the (validated) file holds.
