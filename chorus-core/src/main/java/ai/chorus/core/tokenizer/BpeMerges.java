@@ -95,6 +95,9 @@ final class BpeMerges {
     }
 
     int applyByHeap(int[] ids, int n) {
+        if (n < 2) {
+            return n;
+        }
         int[] next = new int[n];
         int[] prev = new int[n];
         for (int i = 0; i < n; i++) {

@@ -213,7 +213,8 @@ public final class BpeTokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens) {
         int length = 0;
         for (int id : ids) {
-            if (!(skipSpecialTokens && special[checkId(id)])) {
+            checkId(id);
+            if (!(skipSpecialTokens && special[id])) {
                 length += tokenBytes[id].length;
             }
         }
