@@ -151,6 +151,16 @@ final class TokenizerJson {
         }
 
         @Override
+        public void writeEndArray(JsonGenerator g, int nrOfValues) throws IOException {
+            if (_nesting >= PAIR_NESTING) {
+                _nesting--;
+                g.writeRaw(']');
+            } else {
+                super.writeEndArray(g, nrOfValues);
+            }
+        }
+
+        @Override
         public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
             g.writeRaw(',');
             _arrayIndenter.writeIndentation(g, _nesting);
