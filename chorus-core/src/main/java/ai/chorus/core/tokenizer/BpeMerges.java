@@ -18,6 +18,8 @@ final class BpeMerges {
     private final int[] right;
     private final int[] result;
     private final LongIntHashMap rankOf;
+    /** Ranks of merges of two byte tokens, indexed by the two bytes: a word's first pairs are all bytes. */
+    private final int[] bytePairRank = new int[256 * 256];
 
     /** Merge {@code r} joins {@code left[r]} and {@code right[r]} into {@code result[r]}. */
     BpeMerges(int[] left, int[] right, int[] result) {
@@ -30,6 +32,20 @@ final class BpeMerges {
         rankOf = new LongIntHashMap(left.length);
         for (int r = 0; r < left.length; r++) {
             rankOf.put(LongIntHashMap.pair(left[r], right[r]), r);
+        }
+        Arrays.fill(bytePairRank, -1);
+    }
+
+    /**
+     * Tells which ids are the single-byte tokens ({@code byteToId[b]} is the token of byte b), so that
+     * {@link #applyToBytes} can look up a word's first pair ranks in a table instead of hashing.
+     * The owning tokenizer calls this once, when it is built.
+     */
+    void indexBytePairs(int[] byteToId) {
+        for (int a = 0; a < 256; a++) {
+            for (int b = 0; b < 256; b++) {
+                bytePairRank[a << 8 | b] = rank(byteToId[a], byteToId[b]);
+            }
         }
     }
 
@@ -55,18 +71,30 @@ final class BpeMerges {
     }
 
     /**
-     * Merges the symbols {@code ids[0, n)} in place and returns the new length.
+     * Merges a word's symbols {@code ids[0, n)} in place and returns the new length; {@code ids[i]}
+     * must be the token of {@code bytes[i]} (see {@link #indexBytePairs}).
      *
      * @param pairRanks scratch of at least {@code n} ints
      */
-    int apply(int[] ids, int n, int[] pairRanks) {
-        return n <= SCAN_LIMIT ? applyByScan(ids, n, pairRanks) : applyByHeap(ids, n);
+    int applyToBytes(byte[] bytes, int[] ids, int n, int[] pairRanks) {
+        if (n > SCAN_LIMIT) {
+            return applyByHeap(ids, n);
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            pairRanks[i] = bytePairRank[(bytes[i] & 0xFF) << 8 | (bytes[i + 1] & 0xFF)];
+        }
+        return mergeByScan(ids, n, pairRanks);
     }
 
     int applyByScan(int[] ids, int n, int[] pairRanks) {
         for (int i = 0; i + 1 < n; i++) {
             pairRanks[i] = rank(ids[i], ids[i + 1]);
         }
+        return mergeByScan(ids, n, pairRanks);
+    }
+
+    /** The scan proper, with {@code pairRanks[i]} the rank of the pair at i. */
+    private int mergeByScan(int[] ids, int n, int[] pairRanks) {
         while (n > 1) {
             int best = -1;
             int bestRank = Integer.MAX_VALUE;

@@ -90,6 +90,7 @@ public final class BpeTokenizer {
                         + "\" (byte " + b + "); a byte-level BPE needs all 256");
             }
         }
+        merges.indexBytePairs(byteToId);
         for (int r = 0; r < merges.size(); r++) {
             int a = merges.left(r);
             int b = merges.right(r);
@@ -196,7 +197,7 @@ public final class BpeTokenizer {
         for (int i = 0; i < n; i++) {
             ids[i] = byteToId[utf8[i] & 0xFF];
         }
-        n = merges.apply(ids, n, s.pairRanks(n));
+        n = merges.applyToBytes(utf8, ids, n, s.pairRanks(n));
         return Arrays.copyOf(ids, n);
     }
 
