@@ -15,7 +15,9 @@ final class LongIntHashMap {
     private int mask;
 
     LongIntHashMap(int expected) {
-        int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
+        // At most a quarter full once `expected` keys are in: most lookups (pairs that are no merge)
+        // miss, and a miss probes until an empty slot.
+        int capacity = Integer.highestOneBit(Math.max(16, expected * 4 - 1)) << 1;
         keys = new long[capacity];
         values = new int[capacity];
         Arrays.fill(values, MISSING);
@@ -50,7 +52,7 @@ final class LongIntHashMap {
         }
         if (values[slot] == MISSING) {
             keys[slot] = key;
-            if (++size * 2 > keys.length) {
+            if (++size * 4 > keys.length) {
                 values[slot] = value;
                 grow();
                 return;

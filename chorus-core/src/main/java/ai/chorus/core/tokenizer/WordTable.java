@@ -11,11 +11,13 @@ final class WordTable {
     private String[] words = new String[1024];
     private int[] hashes = new int[1024];
     private int[] slots; // id + 1, or 0 for an empty slot
+    private int[] slotHashes; // the hash of the word in each slot: most probes end here, without touching the word
     private int mask;
     private int size;
 
     WordTable() {
         slots = new int[4096];
+        slotHashes = new int[4096];
         mask = slots.length - 1;
     }
 
@@ -43,10 +45,12 @@ final class WordTable {
             if (idPlus1 == 0) {
                 return -1;
             }
-            int id = idPlus1 - 1;
-            String w = words[id];
-            if (hashes[id] == hash && w.length() == len && w.regionMatches(0, text, start, len)) {
-                return id;
+            if (slotHashes[slot] == hash) {
+                int id = idPlus1 - 1;
+                String w = words[id];
+                if (w.length() == len && w.regionMatches(0, text, start, len)) {
+                    return id;
+                }
             }
         }
     }
@@ -82,6 +86,7 @@ final class WordTable {
 
     private void rehash(int capacity) {
         slots = new int[capacity];
+        slotHashes = new int[capacity];
         mask = capacity - 1;
         for (int id = 0; id < size; id++) {
             insertSlot(id);
@@ -94,6 +99,7 @@ final class WordTable {
             slot = (slot + 1) & mask;
         }
         slots[slot] = id + 1;
+        slotHashes[slot] = hashes[id];
     }
 
     private static int spread(int h) {
