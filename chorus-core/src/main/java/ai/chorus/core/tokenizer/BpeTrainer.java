@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class BpeTrainer {
     public static final int DEFAULT_VOCAB_SIZE = 8192;
+    /**
+     * Default sample size: 1 GiB of text. Memory grows with the distinct words of the sample (about
+     * 150 bytes each), so an unbounded stream could exhaust the heap; BPE merges are learnt well
+     * long before this much text.
+     */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
     /** 256 byte tokens and the separator. */
     public static final int MIN_VOCAB_SIZE = 257;
 
@@ -46,7 +52,7 @@ public final class BpeTrainer {
     private static final int BATCH_CHARS = 1 << 20;
 
     private final int vocabSize;
-    private long maxBytes = Long.MAX_VALUE;
+    private long maxBytes = DEFAULT_MAX_BYTES;
     private int threads = 2;
 
     /** @throws InvalidInputException if {@code vocabSize} is below {@link #MIN_VOCAB_SIZE} */
@@ -59,7 +65,10 @@ public final class BpeTrainer {
         this.vocabSize = vocabSize;
     }
 
-    /** Stops reading texts once this many UTF-8 bytes have been taken (the document that crosses it is kept). */
+    /**
+     * Stops reading texts once this many UTF-8 bytes have been taken (the document that crosses the
+     * limit is kept); default {@link #DEFAULT_MAX_BYTES}.
+     */
     public BpeTrainer maxBytes(long bytes) {
         if (bytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive: " + bytes);
@@ -125,7 +134,8 @@ public final class BpeTrainer {
         List<Future<WordCounts>> workers = new ArrayList<>();
         long docs = 0;
         long bytes = 0;
-        try (Progress.Task task = progress.start("bpe count words", maxBytes == Long.MAX_VALUE ? -1 : maxBytes, "B")) {
+        long start = System.nanoTime();
+        try (Progress.Task task = progress.start("bpe count words", -1, "B")) {
             for (int i = 0; i < threads; i++) {
                 workers.add(pool.submit(() -> {
                     WordCounts local = new WordCounts();
@@ -157,6 +167,9 @@ public final class BpeTrainer {
             if (!batch.isEmpty()) {
                 offer(batches, batch, workers);
             }
+            if (it.hasNext()) {
+                log.info("BPE: the sample stops at the byte budget of {} MB", maxBytes / 1_000_000);
+            }
             for (int i = 0; i < threads; i++) {
                 offer(batches, END_OF_INPUT, workers);
             }
@@ -170,8 +183,8 @@ public final class BpeTrainer {
                 }
             }
             task.status(total.words.size() + " distinct words");
-            log.info("BPE: counted {} distinct words in {} documents ({} MB)", total.words.size(), docs,
-                    String.format("%.1f", bytes / 1e6));
+            log.info("BPE: counted {} distinct words in {} documents ({} MB) in {} s", total.words.size(), docs,
+                    String.format("%.1f", bytes / 1e6), String.format("%.2f", (System.nanoTime() - start) / 1e9));
             return total;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -215,6 +228,7 @@ public final class BpeTrainer {
     // ---------------------------------------------------------------- merges
 
     private BpeTokenizer learnMerges(WordCounts counts, Progress progress) {
+        long start = System.nanoTime();
         int wantedMerges = vocabSize - MIN_VOCAB_SIZE;
         MergeLearner learner = new MergeLearner(counts);
         int[] left = new int[wantedMerges];
@@ -250,8 +264,8 @@ public final class BpeTrainer {
         int endOfText = size - 1;
         tokens[endOfText] = BpeTokenizer.END_OF_TEXT;
         special[endOfText] = true;
-        log.info("BPE: learned {} merges, vocabulary {} tokens, {} = id {}", learned, size,
-                BpeTokenizer.END_OF_TEXT, endOfText);
+        log.info("BPE: learned {} merges in {} s; vocabulary {} tokens, {} = id {}", learned,
+                String.format("%.2f", (System.nanoTime() - start) / 1e9), size, BpeTokenizer.END_OF_TEXT, endOfText);
         return new BpeTokenizer(tokens, special,
                 new BpeMerges(Arrays.copyOf(left, learned), Arrays.copyOf(right, learned), result), endOfText);
     }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -288,8 +287,7 @@ final class TokenizerJson {
             Map<String, Integer> vocab = new HashMap<>(node.size() * 2);
             Map<Integer, String> byId = new HashMap<>(node.size() * 2);
             int limit = node.size() + 1_000_000; // ids far beyond the count would leave gaps anyway
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 JsonNode v = e.getValue();
                 if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0 || v.intValue() >= limit) {
                     throw fault("model.vocab[\"" + e.getKey() + "\"] = " + v + " is not a valid id (0 … "

@@ -152,6 +152,19 @@ class BpeTrainerTest {
     }
 
     @Test
+    void aFailingCorpusFailsTrainingWithItsOwnError() {
+        // The corpus readers report bad input while streaming; training must pass that on, not hang.
+        java.util.stream.Stream<String> failing = java.util.stream.Stream.iterate(0, i -> i + 1).map(i -> {
+            if (i == 5000) {
+                throw new InvalidInputException("corpus.jsonl:5001: not JSON");
+            }
+            return "document number " + i;
+        });
+        assertThatThrownBy(() -> new BpeTrainer(300).train(failing, Progress.NONE))
+                .isInstanceOf(InvalidInputException.class).hasMessage("corpus.jsonl:5001: not JSON");
+    }
+
+    @Test
     void utf8LengthMatchesTheJdk() {
         String s = "aé東🙂\u0000";
         assertThat(BpeTrainer.utf8Length(s)).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
