@@ -88,6 +88,32 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void encodesWithAnyIdOrder() throws Exception {
+        // GPT-2's own file orders byte tokens by character, not by byte value: ids are only names.
+        int n = tokenizer.vocabSize() - 1; // the separator keeps its id
+        List<Integer> permutation = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            permutation.add(i);
+        }
+        java.util.Collections.shuffle(permutation, new java.util.Random(42));
+        BpeTokenizer shuffled = BpeTokenizer.load(edited("shuffled.json", root -> {
+            ObjectNode vocab = (ObjectNode) model(root).get("vocab");
+            for (int id = 0; id < n; id++) {
+                vocab.put(tokenizer.token(id), permutation.get(id));
+            }
+        }));
+        for (String doc : TestCorpus.documents(30, 8)) {
+            int[] expected = tokenizer.encode(doc);
+            int[] actual = shuffled.encode(doc);
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(actual[i]).isEqualTo(permutation.get(expected[i]));
+            }
+            assertThat(shuffled.decode(actual)).isEqualTo(doc);
+        }
+    }
+
+    @Test
     void readsGpt2StyleFilesWithoutOptionalFields() throws Exception {
         BpeTokenizer loaded = BpeTokenizer.load(edited("minimal.json", root -> {
             root.remove("post_processor");
