@@ -48,6 +48,8 @@ public final class BpeTrainer {
     public static final int MIN_VOCAB_SIZE = 257;
 
     private static final Logger log = LoggerFactory.getLogger(BpeTrainer.class);
+    /** Longer pieces are counted as several words of at most this many UTF-16 units. */
+    static final int MAX_WORD_CHARS = 1024;
     /** Characters per batch handed to a counting thread. */
     private static final int BATCH_CHARS = 1 << 20;
 
@@ -116,7 +118,16 @@ public final class BpeTrainer {
         void countPieces(String text) {
             for (int p = 0, len = text.length(); p < len; ) {
                 int q = Gpt2PreTokenizer.nextPieceEnd(text, p);
-                add(text, p, q, 1);
+                // A giant piece (megabytes without a space) would become one giant word; count it in
+                // chunks instead, so that memory stays proportional to ordinary words.
+                for (int c = p; c < q; ) {
+                    int e = Math.min(q, c + MAX_WORD_CHARS);
+                    if (e < q && Character.isHighSurrogate(text.charAt(e - 1))) {
+                        e--;
+                    }
+                    add(text, c, e, 1);
+                    c = e;
+                }
                 p = q;
             }
         }

@@ -165,6 +165,21 @@ class BpeTrainerTest {
     }
 
     @Test
+    void giantPiecesAreCountedInChunks() {
+        String giant = "ab".repeat(3 * BpeTrainer.MAX_WORD_CHARS) + "🙂".repeat(BpeTrainer.MAX_WORD_CHARS);
+        BpeTrainer.WordCounts counts = new BpeTrainer.WordCounts();
+        counts.countPieces(giant);
+        StringBuilder joined = new StringBuilder();
+        for (int id = 0; id < counts.words.size(); id++) {
+            String w = counts.words.word(id);
+            assertThat(w.length()).isLessThanOrEqualTo(BpeTrainer.MAX_WORD_CHARS);
+            assertThat(Character.isHighSurrogate(w.charAt(w.length() - 1))).isFalse();
+            joined.append(w.repeat((int) counts.frequency[id]));
+        }
+        assertThat(joined.length()).isEqualTo(giant.length());
+    }
+
+    @Test
     void utf8LengthMatchesTheJdk() {
         String s = "aé東🙂\u0000";
         assertThat(BpeTrainer.utf8Length(s)).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
