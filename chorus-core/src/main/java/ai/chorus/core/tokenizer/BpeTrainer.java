@@ -18,7 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Learns a byte-level BPE vocabulary the way Hugging Face's BpeTrainer does, deterministically.
+ * Learns a byte-level BPE vocabulary: the classic algorithm of Hugging Face's BpeTrainer (most
+ * frequent adjacent pair first, within words), deterministic, with our own id layout and tie rule.
+ *
+ * <pre>{@code
+ * BpeTokenizer t = new BpeTrainer(8192).maxBytes(200_000_000).train(texts, progress);
+ * t.save(runDir.resolve("tokenizer.json"));
+ * }</pre>
  *
  * <p>Ids: 0-255 are the single bytes (id = byte value), then one id per merge in the order learned,
  * and last {@code <|endoftext|>}, a special token (as in GPT-2), so
@@ -34,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * thread count.
  *
  * <p>If the texts hold fewer distinct pairs than merges asked for, training stops early with a
- * warning and the vocabulary is smaller than asked ({@link BpeTokenizer#vocabSize()} tells).
+ * warning and the vocabulary is smaller than asked ({@link BpeTokenizer#vocabSize()} tells). A pair
+ * seen once is still merged (Hugging Face's default min_frequency 0).
  */
 public final class BpeTrainer {
     public static final int DEFAULT_VOCAB_SIZE = 8192;
