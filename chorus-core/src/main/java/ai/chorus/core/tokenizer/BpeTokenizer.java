@@ -33,8 +33,11 @@ public final class BpeTokenizer {
 
     /** Pieces longer than this (in UTF-16 units) are not cached: they are rare and would pin memory. */
     private static final int CACHE_MAX_PIECE_CHARS = 128;
-    /** Distinct pieces per thread before the cache starts afresh. */
-    private static final int CACHE_MAX_WORDS = 1 << 16;
+    /**
+     * Distinct pieces per thread before the cache starts afresh: about 4 MB per encoding thread.
+     * Europarl (21 languages, 315k distinct pieces) misses on about 17% of its pieces (24% with 64k).
+     */
+    private static final int CACHE_MAX_PIECES = 1 << 17;
 
     private final String[] tokens;
     private final byte[][] tokenBytes;
@@ -170,19 +173,30 @@ public final class BpeTokenizer {
         int n = 0;
         for (int p = 0, len = text.length(); p < len; ) {
             int q = Gpt2PreTokenizer.nextPieceEnd(text, p);
-            int[] ids = s.cachedPiece(text, p, q);
-            if (ids == null) {
-                ids = encodePiece(text, p, q, s);
-                s.remember(text, p, q, ids);
+            if (q - p <= CACHE_MAX_PIECE_CHARS) {
+                int hash = PieceCache.hash(text, p, q);
+                int piece = s.cache.find(text, p, q, hash);
+                if (piece < 0) {
+                    int count = encodePiece(text, p, q, s); // fills s.ids, possibly a new array
+                    piece = s.cache.add(text, p, q, hash, s.ids, count);
+                }
+                int count = s.cache.idCount(piece);
+                out = ensureCapacity(out, n + count);
+                s.cache.copyIds(piece, out, n);
+                n += count;
+            } else {
+                int count = encodePiece(text, p, q, s);
+                out = ensureCapacity(out, n + count);
+                System.arraycopy(s.ids, 0, out, n, count);
+                n += count;
             }
-            if (n + ids.length > out.length) {
-                out = Arrays.copyOf(out, Math.max(out.length * 2, n + ids.length));
-            }
-            System.arraycopy(ids, 0, out, n, ids.length);
-            n += ids.length;
             p = q;
         }
         return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    private static int[] ensureCapacity(int[] a, int needed) {
+        return needed <= a.length ? a : Arrays.copyOf(a, Math.max(a.length * 2, needed));
     }
 
     /** Encodes documents in parallel (common fork-join pool); the result is in input order. */
@@ -190,15 +204,15 @@ public final class BpeTokenizer {
         return texts.parallelStream().map(this::encode).collect(Collectors.toList());
     }
 
-    private int[] encodePiece(String text, int start, int end, EncodeScratch s) {
+    /** Encodes one piece into {@code s.ids} and returns the number of ids. */
+    private int encodePiece(String text, int start, int end, EncodeScratch s) {
         byte[] utf8 = s.utf8(ByteLevel.maxUtf8Length(end - start));
         int n = ByteLevel.encodeUtf8(text, start, end, utf8);
         int[] ids = s.ids(n);
         for (int i = 0; i < n; i++) {
             ids[i] = byteToId[utf8[i] & 0xFF];
         }
-        n = merges.applyToBytes(utf8, ids, n, s.pairRanks(n));
-        return Arrays.copyOf(ids, n);
+        return merges.applyToBytes(utf8, ids, n, s.pairRanks(n));
     }
 
     /** Decodes ids to text, special tokens included as their text. */
@@ -238,39 +252,12 @@ public final class BpeTokenizer {
         return id;
     }
 
-    /** Per-thread buffers and the word cache, so that encoding allocates only its results. */
+    /** Per-thread buffers and the piece cache, so that encoding allocates only its results. */
     private static final class EncodeScratch {
-        private final WordTable cacheWords = new WordTable();
-        private int[][] cacheIds = new int[1024][];
+        final PieceCache cache = new PieceCache(CACHE_MAX_PIECES);
+        int[] ids = new int[256];
         private byte[] utf8 = new byte[256];
-        private int[] ids = new int[256];
         private int[] pairRanks = new int[256];
-        private int lastHash;
-
-        int[] cachedPiece(String text, int start, int end) {
-            if (end - start > CACHE_MAX_PIECE_CHARS) {
-                return null;
-            }
-            lastHash = WordTable.hash(text, start, end);
-            int id = cacheWords.find(text, start, end, lastHash);
-            return id < 0 ? null : cacheIds[id];
-        }
-
-        /** Caches a piece that {@link #cachedPiece} just missed. */
-        void remember(String text, int start, int end, int[] pieceIds) {
-            if (end - start > CACHE_MAX_PIECE_CHARS) {
-                return;
-            }
-            if (cacheWords.size() >= CACHE_MAX_WORDS) {
-                cacheWords.clear();
-                Arrays.fill(cacheIds, null);
-            }
-            int id = cacheWords.add(text, start, end, lastHash);
-            if (id == cacheIds.length) {
-                cacheIds = Arrays.copyOf(cacheIds, id * 2);
-            }
-            cacheIds[id] = pieceIds;
-        }
 
         byte[] utf8(int capacity) {
             if (utf8.length < capacity) {
