@@ -27,6 +27,8 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        // Temp files are created owner-only; the result should carry the usual permissions.
+        relaxPermissions(tmp);
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -45,6 +47,17 @@ public final class AtomicFiles {
             if (!done) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /** Gives a freshly created temp file or directory the permissions a plain create would (rw-r--r--, rwxr-xr-x). */
+    public static void relaxPermissions(Path path) {
+        try {
+            boolean dir = Files.isDirectory(path);
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    dir ? "rwxr-xr-x" : "rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // Not a POSIX file system: keep what the platform gave.
         }
     }
 

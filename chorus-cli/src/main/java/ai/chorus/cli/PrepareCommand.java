@@ -1,0 +1,101 @@
+package ai.chorus.cli;
+
+import ai.chorus.core.corpus.SplitRatios;
+import ai.chorus.core.prepare.PrepareOptions;
+import ai.chorus.core.prepare.PrepareResult;
+import ai.chorus.core.prepare.PrepareStep;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = {"Read a corpus, train the byte-level BPE tokenizer and write token shards.",
+            "Writes run.json, tokenizer.json and data/ (token shards + document index).",
+            "Example: chorus prepare --run runs/demo --corpus europarl"})
+final class PrepareCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunOption run;
+
+    @Mixin
+    Output output;
+
+    /** The corpus flags, shared with {@code chorus demo}. */
+    static final class CorpusOptions {
+        @Option(names = "--corpus", defaultValue = "europarl", paramLabel = "europarl|PATH",
+                description = "'europarl' (built in), a directory of .txt/.md files, a .txt/.md file, "
+                        + "or a .jsonl / .jsonl.gz file (default: ${DEFAULT-VALUE}).")
+        String corpus;
+
+        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME",
+                description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
+        String textField;
+
+        @Option(names = "--label-field", paramLabel = "NAME",
+                description = "JSONL field holding a label, kept for analysis only (never used for training).")
+        String labelField;
+    }
+
+    @Mixin
+    CorpusOptions corpus;
+
+    @Option(names = "--vocab", defaultValue = "8192", paramLabel = "N",
+            description = "Tokenizer vocabulary size, including 256 byte tokens and <|endoftext|> (default: ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--split", defaultValue = "90/5/5", paramLabel = "TRAIN/VALID/TEST",
+            description = "Split fractions, derived from each document's content hash (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--tokenizer-sample-mb", defaultValue = "64", paramLabel = "MB",
+            description = "Train the tokenizer on a uniform sample of at most this much train text (default: ${DEFAULT-VALUE}).")
+    long sampleMb;
+
+    @Option(names = "--force", description = "Replace an existing prepared run (drops its clusters, models and eval).")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        output.to(spec.commandLine().getOut());
+        if (sampleMb <= 0) {
+            throw new ai.chorus.engine.InvalidInputException("--tokenizer-sample-mb must be positive, got " + sampleMb);
+        }
+        PrepareOptions options = new PrepareOptions(corpus.corpus, corpus.textField, corpus.labelField,
+                SplitRatios.parse(split), vocab, sampleMb << 20, force);
+        PrepareResult r = PrepareStep.run(run.runDir(), options, ConsoleProgress.detect());
+        output.line(String.format("Prepared %s in %.1f s", r.runDir(), r.seconds()));
+        output.line(String.format("  documents  %,d  (train %,d · valid %,d · test %,d)%s", r.documents(),
+                r.documentsPerSplit().get("train"), r.documentsPerSplit().get("valid"),
+                r.documentsPerSplit().get("test"),
+                r.duplicatesDropped() > 0 ? String.format(", %,d duplicates dropped", r.duplicatesDropped()) : ""));
+        output.line(String.format("  tokens     %,d  (train %,d · valid %,d · test %,d)", r.tokens(),
+                r.tokensPerSplit().get("train"), r.tokensPerSplit().get("valid"), r.tokensPerSplit().get("test")));
+        output.line(String.format("  vocab      %,d  (%.2f bytes/token; tokenizer trained in %.1f s)",
+                r.vocabSize(), r.bytesPerToken(), r.tokenizerSeconds()));
+        if (r.labels() > 0) {
+            output.line(String.format("  labels     %d distinct", r.labels()));
+        }
+        output.line("  wrote      run.json, tokenizer.json, data/");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("run", r.runDir().toString());
+        json.put("documents", r.documents());
+        json.put("tokens", r.tokens());
+        json.put("vocab_size", r.vocabSize());
+        json.put("bytes_per_token", r.bytesPerToken());
+        json.put("documents_per_split", r.documentsPerSplit());
+        json.put("tokens_per_split", r.tokensPerSplit());
+        json.put("duplicates_dropped", r.duplicatesDropped());
+        json.put("labels", r.labels());
+        json.put("tokenizer_seconds", r.tokenizerSeconds());
+        json.put("seconds", r.seconds());
+        output.result(json);
+        return 0;
+    }
+}
