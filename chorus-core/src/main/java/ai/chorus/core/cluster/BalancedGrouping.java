@@ -18,12 +18,15 @@ import java.util.SplittableRandom;
  *   <li>polish: single moves that lower Σ weight × squared distance without breaking a bound;
  *   <li>update: every expert centre becomes the weighted mean of its fine centroids.
  * </ol>
- * Repeated until the assignment stops changing; the cheapest feasible assignment seen is kept.
+ * Repeated until the assignment stops changing; the cheapest feasible assignment seen is kept, over
+ * {@value #RESTARTS} seedings.
  * Deterministic: every loop runs in index order and ties go to the lower index. The fine level is
  * small (16 × k by default), so the O(m²) swap search is affordable.
  */
 final class BalancedGrouping {
     static final int MAX_ITERATIONS = 100;
+    /** Independent seedings; the cheapest result wins (k-means on few points has many local minima). */
+    static final int RESTARTS = 10;
 
     private final float[] fine;
     private final int m;
@@ -39,7 +42,7 @@ final class BalancedGrouping {
      * @param expertOfFine the expert of every fine cluster
      * @param centres k × d weighted means of the member fine centroids (not normalised)
      */
-    record Result(int[] expertOfFine, float[] centres) {}
+    record Result(int[] expertOfFine, float[] centres, double cost) {}
 
     private BalancedGrouping(float[] fine, int m, int d, double[] weight, int k, double lower, double upper) {
         this.fine = fine;
@@ -100,7 +103,16 @@ final class BalancedGrouping {
             throw new InvalidInputException("only " + nonEmpty + " fine clusters hold train tokens, fewer than --experts "
                     + k + "; lower --experts or set --min-share 0");
         }
-        return new BalancedGrouping(fine, m, d, weight, k, lower, upper).run(seed, minShare, maxShare);
+        BalancedGrouping grouping = new BalancedGrouping(fine, m, d, weight, k, lower, upper);
+        SplittableRandom seeds = new SplittableRandom(seed);
+        Result best = null;
+        for (int restart = 0; restart < RESTARTS; restart++) {
+            Result r = grouping.run(seeds.nextLong(), minShare, maxShare);
+            if (best == null || r.cost() < best.cost()) {
+                best = r;
+            }
+        }
+        return best;
     }
 
     private Result run(long seed, double minShare, double maxShare) {
@@ -129,7 +141,7 @@ final class BalancedGrouping {
             assignment = next;
             centres = weightedMeans(assignment);
         }
-        return new Result(best, weightedMeans(best));
+        return new Result(best, weightedMeans(best), bestCost);
     }
 
     /** Weighted k-means++ seeding over the fine centroids (probability ∝ weight × squared distance). */

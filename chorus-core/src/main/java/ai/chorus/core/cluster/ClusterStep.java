@@ -77,9 +77,13 @@ public final class ClusterStep {
         long trainCount = perSplit[Split.TRAIN.ordinal()];
         long heldOutCount = perSplit[Split.VALID.ordinal()] + perSplit[Split.TEST.ordinal()];
         checkSizes(options, trainCount, heldOutCount);
-        HashedTfIdf vectorizer = fitter.finish();
 
         try (Workers workers = new Workers(options.threads())) {
+            HashedTfIdf vectorizer;
+            try (Progress.Task task = progress.start("cluster: fit SVD", 1, "steps")) {
+                vectorizer = fitter.finish(workers);
+                task.advance(1);
+            }
             Embedded e = embedAll(inputs, vectorizer, (int) trainCount, (int) heldOutCount, workers, progress);
             int m = options.fine();
             KMeans.Result fine = KMeans.fit(e.train.vectors, e.train.size, dims, m, options.maxIterations(),
@@ -153,7 +157,9 @@ public final class ClusterStep {
                     "%d documents × %d dims do not fit in one Java array; lower the embedding dims or cluster a sample",
                     train + heldOut, options.dims()));
         }
-        long needed = floats * Float.BYTES + 64L * (train + heldOut) + 2L * options.buckets() * 48;
+        int width = HashedTfIdf.sketchWidthFor(options.dims());
+        long needed = floats * Float.BYTES + 64L * (train + heldOut) + 2L * options.buckets() * 48
+                + 2L * HashedTfIdf.SAMPLE_DOCUMENTS * width * Float.BYTES + (long) width * width * Float.BYTES;
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (needed > available) {

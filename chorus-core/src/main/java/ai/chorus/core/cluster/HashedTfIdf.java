@@ -12,24 +12,28 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The document vectorizer: TF-IDF over hashed word unigrams and bigrams, reduced to a few hundred
- * dense dimensions by a seeded sparse random projection, unit length.
+ * The document vectorizer: TF-IDF over hashed word unigrams and bigrams, sketched by a sparse
+ * random projection, reduced by a truncated SVD to a few hundred dense dimensions, unit length.
  *
  * <ol>
  *   <li>terms: {@link WordTerms} (lower-cased words, digit-initial words as {@code #NUMBER}, bigrams);
  *   <li>bucket = murmur3_x86_32(UTF-8 term, seed 0) as unsigned, modulo {@link #buckets()};
  *   <li>weight = (1 + ln tf) · idf, idf = ln((1 + n) / (1 + df)) + 1 fitted on the train split
- *       (scikit-learn's {@code sublinear_tf=True, smooth_idf=True});
- *   <li>projection: every bucket adds ±weight to {@value #PROJECTION_NONZEROS} of the {@link #dims()}
- *       output coordinates, chosen and signed by SplitMix64 of (seed, bucket, slot) — a very sparse
- *       Achlioptas/Kane–Nelson projection, regenerated from the seed on load instead of stored;
+ *       (scikit-learn's {@code sublinear_tf=True, smooth_idf=True}), then L2-normalised;
+ *   <li>sketch: every bucket adds ±weight to {@value #PROJECTION_NONZEROS} of the {@link #sketchWidth()}
+ *       coordinates, chosen and signed by SplitMix64 of (seed, bucket, slot) — a sparse
+ *       Kane–Nelson/Achlioptas projection, regenerated from the seed on load instead of stored;
+ *   <li>reduction: the sketch times the {@link #dims()} leading right singular vectors of a sample of
+ *       sketched train documents ({@link SketchPca}), stored in the vectorizer file;
  *   <li>the result is scaled to unit L2 length (a text with no words maps to the zero vector).
  * </ol>
  *
- * <p>Why a random projection rather than truncated SVD: it needs no extra pass over the corpus and
- * no sparse matrix in memory, costs O(terms × {@value #PROJECTION_NONZEROS}) per document, and
- * the router can recompute it exactly from the seed; cosine geometry is preserved in expectation.
- * The price is noise (≈ 1/√dims in each cosine) that SVD would have filtered out.
+ * <p>Why sketch + SVD: a random projection alone keeps every cosine only up to noise of about
+ * 1/√dims, which at 256 dims swamps the small cosines between topical documents (measured: NMI 0.49
+ * on the synthetic test corpus, 0.82 at 256 dims). The SVD keeps the directions the corpus actually
+ * varies in and drops the noise, like c-BTM's truncated SVD, but needs neither a vocabulary nor the
+ * sparse matrix in memory: the sketch is a fixed {@code sketchWidth}-wide space and the SVD is
+ * fitted on a bounded sample ({@value #SAMPLE_DOCUMENTS} documents).
  *
  * <p>Immutable and thread-safe; the per-thread work happens in an {@link Embedder}.
  */
@@ -37,27 +41,47 @@ public final class HashedTfIdf {
     public static final int DEFAULT_BUCKETS = 1 << 18;
     public static final int DEFAULT_DIMS = 256;
     static final int PROJECTION_NONZEROS = 8;
+    /** Width of the random sketch the SVD starts from: wide enough that its own noise is small. */
+    static final int MIN_SKETCH_WIDTH = 1024;
+    /** Train documents sampled (reservoir) to fit the SVD, each cut to its first {@value #SAMPLE_CHARS} chars. */
+    static final int SAMPLE_DOCUMENTS = 8192;
+    static final int SAMPLE_CHARS = 20_000;
     static final String FORMAT = "chorus-hashed-tfidf";
     static final int VERSION = 1;
 
     private final int buckets;
     private final int dims;
+    private final int sketchWidth;
     private final long seed;
     private final long trainDocuments;
     private final float[] idf;
-    /** For bucket b, slot s: {@code dim << 1 | negative}. */
+    /** For bucket b, slot s: {@code sketchCoordinate << 1 | negative}. */
     private final int[] projection;
+    /** dims × sketchWidth, row-major; null: the output is the sketch itself (used while fitting). */
+    private final float[] components;
 
-    HashedTfIdf(int buckets, int dims, long seed, long trainDocuments, float[] idf) {
-        if (idf.length != buckets) {
-            throw new IllegalArgumentException("idf has " + idf.length + " entries, expected " + buckets);
+    HashedTfIdf(int buckets, int dims, int sketchWidth, long seed, long trainDocuments, float[] idf,
+                float[] components) {
+        if (idf.length != buckets || (components != null && components.length != dims * sketchWidth)) {
+            throw new IllegalArgumentException("idf or components have the wrong size");
         }
         this.buckets = buckets;
-        this.dims = dims;
+        this.dims = components == null ? sketchWidth : dims;
+        this.sketchWidth = sketchWidth;
         this.seed = seed;
         this.trainDocuments = trainDocuments;
         this.idf = idf;
-        this.projection = projectionTable(buckets, dims, seed);
+        this.components = components;
+        this.projection = projectionTable(buckets, sketchWidth, seed);
+    }
+
+    /** The sketch width used for a given output width. */
+    static int sketchWidthFor(int dims) {
+        return Math.max(MIN_SKETCH_WIDTH, 4 * dims);
+    }
+
+    public int sketchWidth() {
+        return sketchWidth;
     }
 
     public int buckets() {
@@ -125,6 +149,7 @@ public final class HashedTfIdf {
         private final BucketCounts counts = new BucketCounts();
         private final WordTerms.Sink countSink = (utf8, length) -> counts.add(bucketOf(utf8, length, buckets));
         private float[] weights = new float[256];
+        private final float[] sketch = components == null ? null : new float[sketchWidth];
 
         /** Counts the text's terms per bucket; {@code listener} (nullable) also sees every term. */
         int countTerms(String text, WordTerms.Sink listener) {
@@ -175,13 +200,20 @@ public final class HashedTfIdf {
         /** Writes the unit-length dense embedding of {@code text} into {@code out[offset .. offset+dims)}. */
         public void embed(String text, float[] out, int offset) {
             int n = tfIdf(text);
-            Arrays.fill(out, offset, offset + dims, 0f);
+            float[] target = components == null ? out : sketch;
+            int base = components == null ? offset : 0;
+            Arrays.fill(target, base, base + sketchWidth, 0f);
             for (int i = 0; i < n; i++) {
                 float w = weights[i];
-                int base = counts.bucket(i) * PROJECTION_NONZEROS;
+                int slots = counts.bucket(i) * PROJECTION_NONZEROS;
                 for (int s = 0; s < PROJECTION_NONZEROS; s++) {
-                    int code = projection[base + s];
-                    out[offset + (code >>> 1)] += (code & 1) == 0 ? w : -w;
+                    int code = projection[slots + s];
+                    target[base + (code >>> 1)] += (code & 1) == 0 ? w : -w;
+                }
+            }
+            if (components != null) {
+                for (int j = 0; j < dims; j++) {
+                    out[offset + j] = Dots.dot(sketch, 0, components, j * sketchWidth, sketchWidth);
                 }
             }
             double norm = 0;
@@ -202,9 +234,14 @@ public final class HashedTfIdf {
     static final String HEADER_FILE = "vectorizer.json";
     static final String IDF_FILE = "vectorizer.f32";
 
-    /** Writes {@code vectorizer.f32} (idf, LE float32 per bucket) then {@code vectorizer.json}. */
+    /**
+     * Writes {@code vectorizer.f32} (LE float32: idf per bucket, then the dims × sketchWidth
+     * components row-major) and then {@code vectorizer.json}.
+     */
     void write(Path dir, ObjectMapper json) throws IOException {
-        long crc = Float32File.write(dir.resolve(IDF_FILE), idf);
+        float[] data = Arrays.copyOf(idf, buckets + components.length);
+        System.arraycopy(components, 0, data, buckets, components.length);
+        long crc = Float32File.write(dir.resolve(IDF_FILE), data);
         ObjectNode h = json.createObjectNode();
         h.put("format", FORMAT);
         h.put("version", VERSION);
@@ -214,17 +251,22 @@ public final class HashedTfIdf {
         h.put("buckets", buckets);
         h.put("weight", "(1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1 over train documents");
         h.put("trainDocuments", trainDocuments);
-        ObjectNode p = h.putObject("projection");
+        ObjectNode p = h.putObject("sketch");
         p.put("kind", "sparse-sign");
-        p.put("dims", dims);
+        p.put("width", sketchWidth);
         p.put("nonZerosPerBucket", PROJECTION_NONZEROS);
         p.put("seed", seed);
         p.put("rule", "z = splitmix64_mix(seed + 0x9E3779B97F4A7C15 * (bucket * nonZerosPerBucket + slot + 1));"
-                + " dim = ((z >>> 32) * dims) >>> 32; sign = (z & 1) == 0 ? +1 : -1; then L2-normalise");
-        ObjectNode f = h.putObject("idf");
+                + " coordinate = ((z >>> 32) * width) >>> 32; sign = (z & 1) == 0 ? +1 : -1;"
+                + " sketch[coordinate] += sign * weight");
+        h.put("dims", dims);
+        h.put("reduction", "embedding = normalise(components x sketch); components = leading right singular"
+                + " vectors of " + SAMPLE_DOCUMENTS + " sampled sketched train documents");
+        ObjectNode f = h.putObject("data");
         f.put("file", IDF_FILE);
         f.put("dtype", "float32-le");
-        f.put("count", buckets);
+        f.put("layout", "idf[buckets], then components[dims][sketch.width] row-major");
+        f.put("count", buckets + (long) dims * sketchWidth);
         f.put("crc32", crc);
         AtomicFiles.writeString(dir.resolve(HEADER_FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(h));
     }
@@ -245,15 +287,18 @@ public final class HashedTfIdf {
                     + " file; re-run `chorus cluster` with this version of Chorus");
         }
         int buckets = h.path("buckets").asInt(-1);
-        JsonNode p = h.path("projection");
-        int dims = p.path("dims").asInt(-1);
-        if (buckets <= 0 || dims <= 0 || p.path("nonZerosPerBucket").asInt() != PROJECTION_NONZEROS) {
-            throw new InvalidInputException(headerFile + " has invalid buckets/dims/projection fields;"
+        int dims = h.path("dims").asInt(-1);
+        JsonNode p = h.path("sketch");
+        int width = p.path("width").asInt(-1);
+        if (buckets <= 0 || dims <= 0 || width <= 0 || p.path("nonZerosPerBucket").asInt() != PROJECTION_NONZEROS
+                || (long) buckets + (long) dims * width > Integer.MAX_VALUE - 16) {
+            throw new InvalidInputException(headerFile + " has invalid buckets/dims/sketch fields;"
                     + " re-run `chorus cluster`");
         }
-        JsonNode f = h.path("idf");
-        float[] idf = Float32File.read(dir.resolve(IDF_FILE), buckets, f.path("crc32").asLong());
-        return new HashedTfIdf(buckets, dims, p.path("seed").asLong(), h.path("trainDocuments").asLong(), idf);
+        float[] data = Float32File.read(dir.resolve(IDF_FILE), buckets + (long) dims * width,
+                h.path("data").path("crc32").asLong());
+        return new HashedTfIdf(buckets, dims, width, p.path("seed").asLong(), h.path("trainDocuments").asLong(),
+                Arrays.copyOf(data, buckets), Arrays.copyOfRange(data, buckets, data.length));
     }
 
     // ---------------------------------------------------------------- fitting
@@ -273,6 +318,8 @@ public final class HashedTfIdf {
         private final HashedTfIdf counting;
         private final Embedder embedder;
         private final WordTerms.Sink vote = this::vote;
+        private final String[] sample = new String[SAMPLE_DOCUMENTS];
+        private final java.util.SplittableRandom sampling;
         private long documents;
 
         Fitter(int buckets, int dims, long seed) {
@@ -283,14 +330,20 @@ public final class HashedTfIdf {
             this.surface = new byte[buckets][];
             this.votes = new int[buckets];
             // idf is irrelevant for counting; a zero idf table gives the Embedder its hashing.
-            this.counting = new HashedTfIdf(buckets, 1, seed, 0, new float[buckets]);
+            this.counting = new HashedTfIdf(buckets, 1, 1, seed, 0, new float[buckets], null);
             this.embedder = counting.embedder();
+            this.sampling = new java.util.SplittableRandom(seed ^ 0x243F6A8885A308D3L);
         }
 
         void add(String text) {
             int n = embedder.countTerms(text, vote);
             for (int i = 0; i < n; i++) {
                 documentFrequency[embedder.bucket(i)]++;
+            }
+            // reservoir sample for the SVD: every train document equally likely, memory bounded
+            long slot = documents < SAMPLE_DOCUMENTS ? documents : sampling.nextLong(documents + 1);
+            if (slot < SAMPLE_DOCUMENTS) {
+                sample[(int) slot] = text.length() > SAMPLE_CHARS ? text.substring(0, SAMPLE_CHARS) : text;
             }
             documents++;
         }
@@ -312,12 +365,26 @@ public final class HashedTfIdf {
             }
         }
 
-        HashedTfIdf finish() {
+        /** The fitted vectorizer: idf from the counts, then the SVD of the sketched sample. */
+        HashedTfIdf finish(Workers workers) {
             float[] idf = new float[buckets];
             for (int b = 0; b < buckets; b++) {
                 idf[b] = (float) (Math.log((1.0 + documents) / (1.0 + documentFrequency[b])) + 1.0);
             }
-            return new HashedTfIdf(buckets, dims, seed, documents, idf);
+            int width = sketchWidthFor(dims);
+            HashedTfIdf sketcher = new HashedTfIdf(buckets, dims, width, seed, documents, idf, null);
+            int rows = (int) Math.min(documents, SAMPLE_DOCUMENTS);
+            float[] z = new float[rows * width];
+            ThreadLocal<Embedder> embedders = ThreadLocal.withInitial(sketcher::embedder);
+            workers.forEach((rows + 63) / 64, c -> {
+                Embedder e = embedders.get();
+                for (int r = c * 64; r < Math.min(rows, (c + 1) * 64); r++) {
+                    e.embed(sample[r], z, r * width);
+                }
+            });
+            Arrays.fill(sample, null);
+            float[] components = SketchPca.topDirections(z, rows, width, dims, seed, workers);
+            return new HashedTfIdf(buckets, dims, width, seed, documents, idf, components);
         }
 
         /** The majority surface term of a bucket, or null if no train document hit it. */

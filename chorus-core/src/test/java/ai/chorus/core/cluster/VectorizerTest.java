@@ -47,7 +47,7 @@ class VectorizerTest {
         List<String> train = List.of("apple banana apple", "banana cherry", "cherry cherry cherry date");
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(HashedTfIdf.DEFAULT_BUCKETS, 16, 1);
         train.forEach(fitter::add);
-        HashedTfIdf v = fitter.finish();
+        HashedTfIdf v = fitter.finish(new Workers(1));
         // df over the 3 train docs, by term (no bucket collisions among these few terms)
         Map<String, Integer> df = new HashMap<>();
         for (String doc : train) {
@@ -81,7 +81,7 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 16, 256, 7);
         SyntheticCorpus corpus = new SyntheticCorpus(300, 3, 30, 60, 0.6, 3);
         corpus.inputs().get().forEach(d -> fitter.add(d.text()));
-        HashedTfIdf v = fitter.finish();
+        HashedTfIdf v = fitter.finish(new Workers(1));
         assertThat(v.embed("—  !!")).containsOnly(0f);
         float[] a = v.embed(corpus.document(1).text());
         double norm = 0;
@@ -114,7 +114,7 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 12, 32, 99);
         fitter.add("the first document about rivers");
         fitter.add("the second document about mountains and rivers");
-        HashedTfIdf v = fitter.finish();
+        HashedTfIdf v = fitter.finish(new Workers(1));
         ObjectMapper json = new ObjectMapper();
         v.write(dir, json);
         HashedTfIdf loaded = HashedTfIdf.read(dir, json);
