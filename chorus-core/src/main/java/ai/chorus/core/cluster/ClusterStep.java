@@ -160,14 +160,16 @@ public final class ClusterStep {
         int width = HashedTfIdf.sketchWidthFor(options.dims());
         long needed = floats * Float.BYTES + 64L * (train + heldOut) + 2L * options.buckets() * 48
                 + 2L * HashedTfIdf.SAMPLE_DOCUMENTS * width * Float.BYTES + (long) width * width * Float.BYTES;
-        Runtime rt = Runtime.getRuntime();
-        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (needed > available) {
-            throw new InvalidInputException(String.format(Locale.ROOT,
-                    "clustering %d documents needs about %.1f GiB of heap for their embeddings but %.1f GiB is free;"
-                            + " raise the JVM heap (-Xmx in JAVA_OPTS) or lower the embedding dims",
-                    train + heldOut, needed / 1073741824.0, available / 1073741824.0));
+        if (needed > Runtime.getRuntime().maxMemory()) {
+            throw outOfMemory(train + heldOut, needed);
         }
+    }
+
+    private static InvalidInputException outOfMemory(long documents, long needed) {
+        return new InvalidInputException(String.format(Locale.ROOT,
+                "clustering %d documents needs about %.1f GiB of heap for their embeddings but the JVM may use only"
+                        + " %.1f GiB; raise the heap (-Xmx in JAVA_OPTS) or lower the embedding dims",
+                documents, needed / 1073741824.0, Runtime.getRuntime().maxMemory() / 1073741824.0));
     }
 
     /** The dense embeddings of one side (train or held-out) plus what the summary needs per document. */
@@ -195,10 +197,17 @@ public final class ClusterStep {
     private static Embedded embedAll(Supplier<Stream<ClusterInput>> inputs, HashedTfIdf vectorizer, int trainCount,
                                      int heldOutCount, Workers workers, Progress progress) {
         int dims = vectorizer.dims();
-        Side train = new Side(trainCount, dims);
-        Side heldOut = new Side(heldOutCount, dims);
+        Side train;
+        Side heldOut;
+        try {
+            train = new Side(trainCount, dims);
+            heldOut = new Side(heldOutCount, dims);
+        } catch (OutOfMemoryError e) { // one huge allocation failing leaves the heap usable: say what to do
+            throw outOfMemory((long) trainCount + heldOutCount, ((long) trainCount + heldOutCount) * dims * 4L);
+        }
         Map<String, Integer> labelIds = new LinkedHashMap<>();
         ThreadLocal<HashedTfIdf.Embedder> embedders = ThreadLocal.withInitial(vectorizer::embedder);
+        ThreadLocal<float[]> rows = ThreadLocal.withInitial(() -> new float[EMBED_CHUNK * dims]);
         String[] texts = new String[EMBED_BATCH];
         float[][] targets = new float[EMBED_BATCH][];
         int[] offsets = new int[EMBED_BATCH];
@@ -206,9 +215,12 @@ public final class ClusterStep {
         Runnable flush = () -> {
             int n = pending[0];
             workers.forEach((n + EMBED_CHUNK - 1) / EMBED_CHUNK, c -> {
-                HashedTfIdf.Embedder embedder = embedders.get();
-                for (int i = c * EMBED_CHUNK; i < Math.min(n, (c + 1) * EMBED_CHUNK); i++) {
-                    embedder.embed(texts[i], targets[i], offsets[i]);
+                int from = c * EMBED_CHUNK;
+                int count = Math.min(n, from + EMBED_CHUNK) - from;
+                float[] chunk = rows.get();
+                embedders.get().embedAll(Arrays.copyOfRange(texts, from, from + count), count, chunk);
+                for (int i = 0; i < count; i++) {
+                    System.arraycopy(chunk, i * dims, targets[from + i], offsets[from + i], dims);
                 }
             });
             Arrays.fill(texts, 0, n, null);

@@ -21,21 +21,26 @@ final class Dots {
      * centres in {@code c}: {@code out[(r - r0) * k + j] = x[r] · c[j]}.
      */
     static void dots(float[] x, int r0, int rows, float[] c, int k, int d, float[] out) {
+        dots(x, r0, rows, c, k, d, out, 0);
+    }
+
+    /** As {@link #dots(float[], int, int, float[], int, int, float[])}, writing from {@code out[o]} on. */
+    static void dots(float[] x, int r0, int rows, float[] c, int k, int d, float[] out, int o) {
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             int j = 0;
             for (; j + 4 <= k; j += 4) {
-                dot4x4(x, (r0 + r) * d, c, j * d, d, out, r * k + j, k);
+                dot4x4(x, (r0 + r) * d, c, j * d, d, out, o + r * k + j, k);
             }
             for (; j < k; j++) {
                 for (int q = 0; q < 4; q++) {
-                    out[(r + q) * k + j] = dot(x, (r0 + r + q) * d, c, j * d, d);
+                    out[o + (r + q) * k + j] = dot(x, (r0 + r + q) * d, c, j * d, d);
                 }
             }
         }
         for (; r < rows; r++) {
             for (int j = 0; j < k; j++) {
-                out[r * k + j] = dot(x, (r0 + r) * d, c, j * d, d);
+                out[o + r * k + j] = dot(x, (r0 + r) * d, c, j * d, d);
             }
         }
     }

@@ -150,6 +150,7 @@ public final class HashedTfIdf {
         private final WordTerms.Sink countSink = (utf8, length) -> counts.add(bucketOf(utf8, length, buckets));
         private float[] weights = new float[256];
         private final float[] sketch = components == null ? null : new float[sketchWidth];
+        private float[] batch = new float[0];
 
         /** Counts the text's terms per bucket; {@code listener} (nullable) also sees every term. */
         int countTerms(String text, WordTerms.Sink listener) {
@@ -199,9 +200,43 @@ public final class HashedTfIdf {
 
         /** Writes the unit-length dense embedding of {@code text} into {@code out[offset .. offset+dims)}. */
         public void embed(String text, float[] out, int offset) {
+            if (components == null) {
+                sketch(text, out, offset);
+            } else {
+                sketch(text, sketch, 0);
+                Dots.dots(sketch, 0, 1, components, dims, sketchWidth, out, offset);
+            }
+            normalise(out, offset, dims);
+        }
+
+        /**
+         * Embeds {@code count} texts into consecutive rows of {@code out} (row i at {@code i * dims}).
+         * Bit-identical to {@link #embed} one by one — {@link Dots} computes every dot product the same
+         * way whatever the blocking — but several times faster, because each component row loaded
+         * from memory serves four documents.
+         */
+        public void embedAll(String[] texts, int count, float[] out) {
+            if (components == null) {
+                for (int i = 0; i < count; i++) {
+                    embed(texts[i], out, i * dims);
+                }
+                return;
+            }
+            if (batch.length < count * sketchWidth) {
+                batch = new float[count * sketchWidth];
+            }
+            for (int i = 0; i < count; i++) {
+                sketch(texts[i], batch, i * sketchWidth);
+            }
+            Dots.dots(batch, 0, count, components, dims, sketchWidth, out, 0);
+            for (int i = 0; i < count; i++) {
+                normalise(out, i * dims, dims);
+            }
+        }
+
+        /** The sparse random projection of the text's TF-IDF vector into {@code target[base .. base+sketchWidth)}. */
+        private void sketch(String text, float[] target, int base) {
             int n = tfIdf(text);
-            float[] target = components == null ? out : sketch;
-            int base = components == null ? offset : 0;
             Arrays.fill(target, base, base + sketchWidth, 0f);
             for (int i = 0; i < n; i++) {
                 float w = weights[i];
@@ -211,19 +246,17 @@ public final class HashedTfIdf {
                     target[base + (code >>> 1)] += (code & 1) == 0 ? w : -w;
                 }
             }
-            if (components != null) {
-                for (int j = 0; j < dims; j++) {
-                    out[offset + j] = Dots.dot(sketch, 0, components, j * sketchWidth, sketchWidth);
-                }
-            }
+        }
+
+        private static void normalise(float[] v, int offset, int length) {
             double norm = 0;
-            for (int j = 0; j < dims; j++) {
-                norm += (double) out[offset + j] * out[offset + j];
+            for (int j = 0; j < length; j++) {
+                norm += (double) v[offset + j] * v[offset + j];
             }
             if (norm > 0) {
                 float scale = (float) (1.0 / Math.sqrt(norm));
-                for (int j = 0; j < dims; j++) {
-                    out[offset + j] *= scale;
+                for (int j = 0; j < length; j++) {
+                    v[offset + j] *= scale;
                 }
             }
         }

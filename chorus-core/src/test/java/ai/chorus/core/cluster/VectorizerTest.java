@@ -125,4 +125,21 @@ class VectorizerTest {
         assertThat(fitter.surfaceTerm(HashedTfIdf.bucketOf("rivers".getBytes(StandardCharsets.UTF_8), 6, 1 << 12)))
                 .isEqualTo("rivers");
     }
+
+    @Test
+    void batchEmbeddingIsBitIdenticalToOneByOne() {
+        SyntheticCorpus corpus = new SyntheticCorpus(200, 4, 5, 80, 0.5, 8);
+        HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 14, 24, 3);
+        corpus.inputs().get().forEach(d -> fitter.add(d.text()));
+        HashedTfIdf v = fitter.finish(new Workers(1));
+        String[] texts = new String[7]; // not a multiple of the 4-row blocking
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = corpus.document(i).text();
+        }
+        float[] batch = new float[texts.length * 24];
+        v.embedder().embedAll(texts, texts.length, batch);
+        for (int i = 0; i < texts.length; i++) {
+            assertThat(java.util.Arrays.copyOfRange(batch, i * 24, (i + 1) * 24)).containsExactly(v.embed(texts[i]));
+        }
+    }
 }
