@@ -117,7 +117,7 @@ public final class HashedTfIdf {
     }
 
     static int bucketOf(byte[] utf8, int length, int buckets) {
-        return (int) Integer.remainderUnsigned(Murmur3.hash32(utf8, 0, length, 0), buckets);
+        return Integer.remainderUnsigned(Murmur3.hash32(utf8, 0, length, 0), buckets);
     }
 
     private static int[] projectionTable(int buckets, int dims, long seed) {

@@ -39,6 +39,15 @@ public final class ClusterBench {
             case "kmeans" -> kmeans(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]),
                     Arrays.stream(args, 6, args.length).mapToLong(Long::parseLong).toArray());
+            case "gen" -> {
+                long start = System.nanoTime();
+                long chars = new SyntheticCorpus(Integer.parseInt(args[1]), 8, 8, 40, 0.5, 1).inputs().get()
+                        .mapToLong(d -> d.text().length()).sum();
+                System.out.printf(Locale.ROOT, "generated %s docs, %,d chars in %.2f s%n", args[1], chars,
+                        (System.nanoTime() - start) / 1e9);
+            }
+            case "languages" -> System.out.println(new java.util.TreeMap<>(europarlInputs().get().collect(
+                    java.util.stream.Collectors.groupingBy(ClusterInput::label, java.util.stream.Collectors.counting()))));
             case "europarl" -> europarl(Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray());
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -76,7 +85,7 @@ public final class ClusterBench {
     }
 
     private static void full(int n, int topics, int k, int fine) throws Exception {
-        SyntheticCorpus corpus = new SyntheticCorpus(n, topics, 8, 40, 0.5, 1);
+        SyntheticCorpus corpus = new SyntheticCorpus(n, topics, 8, 40, 0.5, 1); // "short": 8-40 words
         Path dir = Files.createTempDirectory("chorus-cluster-bench");
         long start = System.nanoTime();
         ClusterSummary s = ClusterStep.run(corpus.inputs(), dir, ClusterOptions.defaults(k).withFine(fine), TIMED);
