@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the clustering benchmarks of docs/perf/cluster.md from a built worktree.
-#   tools/cluster_bench.sh full 1000000 16 8 128      # whole step on 1M generated docs (set HEAP, default 1400m)
+#   tools/cluster_bench.sh full 1000000 8 8 128 [MAX_ITER] # whole step on 1M generated docs (HEAP, default 1400m; GC, default G1:
+#     with ParallelGC one array must fit the old generation, 2/3 of the heap, so the dense matrix needs -Xmx >= 1.5x its size)
 #   tools/cluster_bench.sh export europarl /tmp/europarl.f32
 #   tools/cluster_bench.sh kmeans /tmp/europarl.f32 256 128 100 2 1 2 3
 #   tools/cluster_bench.sh europarl 4 8 16
@@ -16,5 +17,5 @@ cp="$cp:$(jar com/fasterxml/jackson/core/jackson-core/2.23.0/jackson-core-2.23.0
 cp="$cp:$(jar com/fasterxml/jackson/core/jackson-annotations/2.23/jackson-annotations-2.23.jar)"
 cp="$cp:$(jar org/slf4j/slf4j-api/2.0.20/slf4j-api-2.0.20.jar)"
 cp="$cp:$(jar org/apache/lucene/lucene-test-framework/9.12.3/lucene-test-framework-9.12.3.jar)"
-exec java --add-modules=jdk.incubator.vector -Xss8m -XX:+UseParallelGC "-Xmx${HEAP:-1400m}" \
+exec java --add-modules=jdk.incubator.vector -Xss8m ${GC:--XX:+UseG1GC} "-Xmx${HEAP:-1400m}" \
   -cp "$cp" ai.chorus.core.cluster.ClusterBench "$@"

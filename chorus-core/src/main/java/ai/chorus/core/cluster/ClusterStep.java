@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>The input is re-read three times (fit; embed; top terms for the summary), so memory stays at the
  * dense embeddings — (documents × dims) floats — plus the vectorizer, never the sparse vectors.
  *
- * <p>Writes, each atomically, in this order: {@code vectorizer.f32}, {@code vectorizer.json},
- * {@code centroids.f32}, {@code centroids.json}, {@code assignments.bin}, {@code summary.json}
- * (last, so its presence means the directory is complete). The same inputs, options and seed give
+ * <p>Writes only after everything has been computed, each file atomically, in this order:
+ * {@code vectorizer.f32}, {@code vectorizer.json}, {@code centroids.f32}, {@code centroids.json},
+ * {@code assignments.bin}, {@code summary.json} (last, so a complete summary marks a complete set). The same inputs, options and seed give
  * byte-identical files for any thread count.
  */
 public final class ClusterStep {
@@ -85,6 +85,7 @@ public final class ClusterStep {
                 task.advance(1);
             }
             Embedded e = embedAll(inputs, vectorizer, (int) trainCount, (int) heldOutCount, workers, progress);
+            long[] byDocIndex = orderByDocIndex(e); // fails fast on duplicate indices
             int m = options.fine();
             KMeans.Result fine = KMeans.fit(e.train.vectors, e.train.size, dims, m, options.maxIterations(),
                     options.seed(), workers, progress);
@@ -106,11 +107,8 @@ public final class ClusterStep {
             }
             ClusterModel model = new ClusterModel(vectorizer, fine.centroids(), coarse.expertOfFine(), fineTokens,
                     expertCentroids);
-            vectorizer.write(clustersDir, json);
-            model.write(clustersDir, json);
-            ClusterAssignments assignments = assignments(e, fine.labels(), heldOutFine, coarse.expertOfFine());
-            assignments.write(clustersDir);
-
+            ClusterAssignments assignments = assignments(e, byDocIndex, fine.labels(), heldOutFine,
+                    coarse.expertOfFine());
             int[] trainExpert = new int[e.train.size];
             for (int i = 0; i < trainExpert.length; i++) {
                 trainExpert[i] = coarse.expertOfFine()[fine.labels()[i]];
@@ -118,6 +116,10 @@ public final class ClusterStep {
             List<List<String>> topTerms = topTerms(inputs, vectorizer, fitter, trainExpert, options, progress);
             ClusterSummary summary = summarise(e, fine, trainExpert, heldOutFine, coarse.expertOfFine(), topTerms,
                     options);
+            // nothing is written until everything succeeded, so a failed run leaves the old files intact
+            vectorizer.write(clustersDir, json);
+            model.write(clustersDir, json);
+            assignments.write(clustersDir);
             AtomicFiles.writeString(clustersDir.resolve(SUMMARY_FILE), summary.toJson());
             LOG.info("clustered {} train + {} held-out documents into {} fine clusters and {} experts in {}",
                     e.train.size, e.heldOut.size, m, options.experts(), clustersDir);
@@ -158,7 +160,7 @@ public final class ClusterStep {
                     train + heldOut, options.dims()));
         }
         int width = HashedTfIdf.sketchWidthFor(options.dims());
-        long needed = floats * Float.BYTES + 64L * (train + heldOut) + 2L * options.buckets() * 48
+        long needed = floats * Float.BYTES + 48L * (train + heldOut) + 2L * options.buckets() * 48
                 + 2L * HashedTfIdf.SAMPLE_DOCUMENTS * width * Float.BYTES + (long) width * width * Float.BYTES;
         if (needed > Runtime.getRuntime().maxMemory()) {
             throw outOfMemory(train + heldOut, needed);
@@ -167,8 +169,8 @@ public final class ClusterStep {
 
     private static InvalidInputException outOfMemory(long documents, long needed) {
         return new InvalidInputException(String.format(Locale.ROOT,
-                "clustering %d documents needs about %.1f GiB of heap for their embeddings but the JVM may use only"
-                        + " %.1f GiB; raise the heap (-Xmx in JAVA_OPTS) or lower the embedding dims",
+                "clustering %d documents needs about %.2f GiB of heap for their embeddings but the JVM may use only"
+                        + " %.2f GiB; raise the heap (-Xmx in JAVA_OPTS) or lower the embedding dims",
                 documents, needed / 1073741824.0, Runtime.getRuntime().maxMemory() / 1073741824.0));
     }
 
@@ -203,7 +205,11 @@ public final class ClusterStep {
             train = new Side(trainCount, dims);
             heldOut = new Side(heldOutCount, dims);
         } catch (OutOfMemoryError e) { // one huge allocation failing leaves the heap usable: say what to do
-            throw outOfMemory((long) trainCount + heldOutCount, ((long) trainCount + heldOutCount) * dims * 4L);
+            throw new InvalidInputException(String.format(Locale.ROOT, "could not allocate the %.2f GiB embedding"
+                    + " matrix of %d documents in one piece (heap limit %.2f GiB; with -XX:+UseParallelGC it must fit"
+                    + " the old generation); raise -Xmx in JAVA_OPTS or lower the embedding dims",
+                    (double) trainCount * dims * Float.BYTES / 1073741824.0, trainCount + heldOutCount,
+                    Runtime.getRuntime().maxMemory() / 1073741824.0));
         }
         Map<String, Integer> labelIds = new LinkedHashMap<>();
         ThreadLocal<HashedTfIdf.Embedder> embedders = ThreadLocal.withInitial(vectorizer::embedder);
@@ -261,7 +267,8 @@ public final class ClusterStep {
                 + " its input several times, so the document index must not change while `chorus cluster` runs");
     }
 
-    private static ClusterAssignments assignments(Embedded e, int[] trainFine, int[] heldOutFine, int[] expertOfFine) {
+    /** Rows of train then held-out, sorted by doc index: {@code docIndex << 32 | row}. */
+    private static long[] orderByDocIndex(Embedded e) {
         int n = e.train.size + e.heldOut.size;
         long[] order = new long[n];
         for (int i = 0; i < n; i++) {
@@ -269,6 +276,18 @@ public final class ClusterStep {
             order[i] = (long) doc << 32 | i;
         }
         Arrays.sort(order);
+        for (int r = 1; r < n; r++) {
+            if (order[r] >>> 32 == order[r - 1] >>> 32) {
+                throw new InvalidInputException("document index " + (order[r] >>> 32) + " occurs twice in the"
+                        + " input; every document needs its own index, re-run `chorus prepare`");
+            }
+        }
+        return order;
+    }
+
+    private static ClusterAssignments assignments(Embedded e, long[] order, int[] trainFine, int[] heldOutFine,
+                                                  int[] expertOfFine) {
+        int n = order.length;
         int[] docIndex = new int[n];
         byte[] split = new byte[n];
         int[] fine = new int[n];
@@ -279,10 +298,6 @@ public final class ClusterStep {
             Side side = isTrain ? e.train : e.heldOut;
             int row = isTrain ? i : i - e.train.size;
             docIndex[r] = side.docIndex[row];
-            if (r > 0 && docIndex[r] == docIndex[r - 1]) {
-                throw new InvalidInputException("document index " + docIndex[r] + " occurs twice in the input;"
-                        + " every document needs its own index, re-run `chorus prepare`");
-            }
             split[r] = side.split[row];
             fine[r] = isTrain ? trainFine[row] : heldOutFine[row];
             expert[r] = expertOfFine[fine[r]];

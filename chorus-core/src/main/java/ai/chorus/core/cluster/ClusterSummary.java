@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -50,6 +51,40 @@ public record ClusterSummary(List<Expert> experts, Double nmi, Double purity, lo
             "labels"})
     public record Expert(int expert, int fineClusters, long documents, long heldOutDocuments, long tokens,
                          double tokenShare, List<String> topTerms, Map<String, Long> labels) {}
+
+    /**
+     * A few human-readable lines for the CLI: one per expert (token share, documents, top terms,
+     * leading labels), then NMI and purity when there are labels.
+     */
+    public String toText() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%d experts from %d fine clusters over %,d train documents"
+                + " (%,d tokens) + %,d held out; fine k-means %d iterations%s%n", experts.size(), fineClusters,
+                trainDocuments, trainTokens, heldOutDocuments, fineIterations, fineConverged ? " (converged)" : ""));
+        for (Expert e : experts) {
+            out.append(String.format(Locale.ROOT, "  expert %2d  %5.1f%% tokens  %,9d docs  %3d fine  %s", e.expert(),
+                    100 * e.tokenShare(), e.documents(), e.fineClusters(),
+                    String.join(" · ", e.topTerms().subList(0, Math.min(6, e.topTerms().size())))));
+            if (e.labels() != null) {
+                out.append("  [");
+                int shown = 0;
+                for (Map.Entry<String, Long> l : e.labels().entrySet()) {
+                    if (shown++ == 3) {
+                        out.append(", …");
+                        break;
+                    }
+                    out.append(shown > 1 ? ", " : "").append(l.getKey()).append(' ').append(l.getValue());
+                }
+                out.append(']');
+            }
+            out.append('\n');
+        }
+        if (nmi != null) {
+            out.append(String.format(Locale.ROOT, "against labels (%,d documents): NMI %.3f, purity %.3f%n",
+                    labelledDocuments, nmi, purity));
+        }
+        return out.toString();
+    }
 
     /** Pretty-printed JSON, the same bytes for the same summary. */
     public String toJson() {

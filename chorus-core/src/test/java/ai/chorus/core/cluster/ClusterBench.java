@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * Benchmarks and reports for docs/perf/cluster.md (test scope; run with the test class path, see
  * tools/cluster_bench.sh). Modes:
  * <ul>
- *   <li>{@code full N TOPICS K FINE} — the whole step on N generated documents: wall time per phase, peak heap;
+ *   <li>{@code full N TOPICS K FINE [MAX_ITER]} — the whole step on N generated documents: wall time per phase, peak heap;
  *   <li>{@code export CORPUS OUT.f32} — embed the train documents of {@code europarl} or {@code synthetic:N}
  *       and write them as raw LE float32 rows, for tools/kmeans_sklearn.py;
  *   <li>{@code kmeans VECTORS.f32 DIMS K MAX_ITER THREADS SEED...} — time our k-means on exported vectors;
@@ -34,7 +34,7 @@ public final class ClusterBench {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "full" -> full(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                    Integer.parseInt(args[4]));
+                    Integer.parseInt(args[4]), args.length > 5 ? Integer.parseInt(args[5]) : 100);
             case "export" -> export(args[1], Path.of(args[2]));
             case "kmeans" -> kmeans(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]),
@@ -84,11 +84,12 @@ public final class ClusterBench {
         return peak;
     }
 
-    private static void full(int n, int topics, int k, int fine) throws Exception {
+    private static void full(int n, int topics, int k, int fine, int maxIterations) throws Exception {
         SyntheticCorpus corpus = new SyntheticCorpus(n, topics, 8, 40, 0.5, 1); // "short": 8-40 words
         Path dir = Files.createTempDirectory("chorus-cluster-bench");
         long start = System.nanoTime();
-        ClusterSummary s = ClusterStep.run(corpus.inputs(), dir, ClusterOptions.defaults(k).withFine(fine), TIMED);
+        ClusterSummary s = ClusterStep.run(corpus.inputs(), dir, ClusterOptions.defaults(k).withFine(fine)
+                .withMaxIterations(maxIterations), TIMED);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "full: %d docs, %d topics, K=%d, M=%d: %.1f s, peak heap %.0f MiB"
                         + " (max %.0f MiB), NMI %.4f, purity %.4f, fine iterations %d, threads %d%n",

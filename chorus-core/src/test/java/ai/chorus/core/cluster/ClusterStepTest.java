@@ -139,6 +139,13 @@ class ClusterStepTest {
     }
 
     @Test
+    void textSummaryNamesEveryExpertAndTheScores() {
+        String text = summary.toText();
+        assertThat(text.lines().filter(l -> l.startsWith("  expert"))).hasSize(6);
+        assertThat(text).contains("NMI").contains("purity").contains("topic");
+    }
+
+    @Test
     void withoutLabelsThereIsNoNmiOrPurity(@TempDir Path dir) throws Exception {
         Supplier<Stream<ClusterInput>> unlabelled = () -> CORPUS.inputs().get().limit(400)
                 .map(d -> new ClusterInput(d.docIndex(), d.split(), null, d.text(), d.tokens()));
@@ -198,6 +205,24 @@ class ClusterStepTest {
         int[] calls = {0};
         Supplier<Stream<ClusterInput>> shrinking = () -> Stream.of(six).limit(calls[0]++ == 0 ? 6 : 5);
         assertRejected(shrinking, small, dir, "changed between");
+    }
+
+    @Test
+    void aFailedRunLeavesThePreviousFilesIntact(@TempDir Path dir) throws Exception {
+        for (String f : FILES) {
+            Files.copy(twoThreads.resolve(f), dir.resolve(f));
+        }
+        // fails late: the duplicate index is only visible after the whole input has been embedded
+        Supplier<Stream<ClusterInput>> duplicate = () -> Stream.concat(CORPUS.inputs().get().limit(300),
+                Stream.of(new ClusterInput(5, Split.TRAIN, null, "again", 3)));
+        assertRejected(duplicate, ClusterOptions.defaults(2).withFine(8).withBuckets(1 << 12).withDims(16), dir,
+                "document index 5", "twice");
+        for (String f : FILES) {
+            assertThat(Files.readAllBytes(dir.resolve(f))).as(f).isEqualTo(Files.readAllBytes(twoThreads.resolve(f)));
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(FILES);
+        }
     }
 
     @Test
