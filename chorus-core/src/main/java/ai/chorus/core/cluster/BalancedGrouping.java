@@ -210,7 +210,7 @@ final class BalancedGrouping {
                     second = dist;
                 }
             }
-            regret[i] = k == 1 ? weight[i] : weight[i] * (second - first) + weight[i] * 1e-12;
+            regret[i] = k == 1 ? weight[i] : weight[i] * (second - first);
         }
         Arrays.sort(order, (a, b) -> regret[a] != regret[b] ? Double.compare(regret[b], regret[a]) : Integer.compare(a, b));
         int[] assignment = new int[m];
@@ -325,7 +325,7 @@ final class BalancedGrouping {
         return true;
     }
 
-    /** Single moves that lower the weighted cost (plain distance breaks ties) and keep both bounds. */
+    /** Single moves to a nearer expert that keep both bounds (for a positive weight, nearer is cheaper). */
     private void polish(int[] assignment) {
         recomputeLoads(assignment);
         double slack = 1e-9 * (upper + 1);
