@@ -31,6 +31,14 @@ final class Output {
         }
     }
 
+    /** A result already serialised as one JSON object; printed only under --json. */
+    void resultJson(String json) {
+        if (this.json) {
+            out.println(json.strip());
+            out.flush();
+        }
+    }
+
     /** The machine-readable result; printed only under --json. */
     void result(Object value) {
         if (json) {
