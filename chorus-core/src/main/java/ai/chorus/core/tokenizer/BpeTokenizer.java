@@ -134,7 +134,11 @@ public final class BpeTokenizer {
         return TokenizerJson.read(tokenizerJson);
     }
 
-    /** Writes tokenizer.json atomically; the same tokenizer always gives the same bytes. */
+    /**
+     * Writes tokenizer.json atomically; the same tokenizer always gives the same bytes.
+     *
+     * @throws ai.chorus.engine.InvalidInputException if the file cannot be written
+     */
     public void save(Path tokenizerJson) {
         TokenizerJson.write(this, tokenizerJson);
     }

@@ -28,10 +28,6 @@ final class LongIntHashMap {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
-    int size() {
-        return size;
-    }
-
     int get(long key) {
         for (int slot = slotOf(key); ; slot = (slot + 1) & mask) {
             int v = values[slot];

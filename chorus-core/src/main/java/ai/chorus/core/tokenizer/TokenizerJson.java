@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -49,7 +48,8 @@ final class TokenizerJson {
                 }
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write " + path, e);
+            throw new InvalidInputException("cannot write tokenizer.json to " + path + ": " + e
+                    + "; check that the directory is writable and the disk not full", e);
         }
     }
 

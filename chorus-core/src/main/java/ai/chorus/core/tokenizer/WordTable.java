@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /**
  * Interns pieces of text ({@code text[start, end)}) as dense ids 0, 1, 2, … without creating a
- * substring for a piece already seen. Word counting (training) and the word cache (encoding) keep
- * their values in arrays indexed by these ids.
+ * substring for a piece already seen; the trainer keeps word counts in an array indexed by these ids.
  */
 final class WordTable {
     private String[] words = new String[1024];

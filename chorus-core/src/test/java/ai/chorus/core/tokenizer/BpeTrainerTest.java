@@ -2,6 +2,7 @@ package ai.chorus.core.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
 
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.quicktheories.generators.SourceDSL;
 
 class BpeTrainerTest {
     @TempDir
@@ -84,6 +86,43 @@ class BpeTrainerTest {
         List<String> docs = TestCorpus.documents(400, 7);
         BpeTokenizer t = new BpeTrainer(257 + 300).train(docs.stream(), Progress.NONE);
         assertThat(mergesOf(t)).usingRecursiveComparison().isEqualTo(naiveMerges(docs, 300));
+    }
+
+    @Test
+    void incrementalCountsEqualRecountingOnArbitraryText() {
+        qt().withFixedSeed(42L).withExamples(40)
+                .forAll(SourceDSL.lists().of(UnicodeText.validText(30)).ofSizeBetween(1, 20))
+                .check(docs -> {
+                    BpeTokenizer t = new BpeTrainer(257 + 40).train(docs.stream(), Progress.NONE);
+                    List<long[]> expected = naiveMerges(docs, 40);
+                    List<long[]> actual = mergesOf(t);
+                    if (actual.size() != expected.size()) {
+                        return false;
+                    }
+                    for (int i = 0; i < actual.size(); i++) {
+                        if (!java.util.Arrays.equals(actual.get(i), expected.get(i))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    @Test
+    void trainingIsDeterministicOnArbitraryText() {
+        qt().withFixedSeed(42L).withExamples(25)
+                .forAll(SourceDSL.lists().of(UnicodeText.validText(40)).ofSizeBetween(1, 30))
+                .check(docs -> {
+                    try {
+                        Path a = Files.createTempFile(dir, "a", ".json");
+                        Path b = Files.createTempFile(dir, "b", ".json");
+                        new BpeTrainer(400).threads(1).train(docs.stream(), Progress.NONE).save(a);
+                        new BpeTrainer(400).threads(2).train(docs.stream(), Progress.NONE).save(b);
+                        return java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
     }
 
     @Test

@@ -189,6 +189,14 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void saveToAnUnwritablePlaceSaysWhere() throws Exception {
+        Path blocker = write("a-file", "x");
+        Path target = blocker.resolve("tokenizer.json"); // a path below a regular file
+        assertThatThrownBy(() -> tokenizer.save(target)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("cannot write tokenizer.json to " + target);
+    }
+
+    @Test
     void refusesFilesThatAreNotTokenizers() throws Exception {
         assertRefused(write("garbage.json", "{\"version\": "), "not valid JSON");
         assertRefused(write("array.json", "[1, 2]"), "does not hold a JSON object");
