@@ -216,13 +216,13 @@ public final class Attention {
         }
         FloatVector sv = FloatVector.zero(SPECIES);
         for (i = 0; i < bound; i += VL) {
-            FloatVector e = FloatVector.fromArray(SPECIES, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max));
             e.intoArray(x, off + i);
             sv = sv.add(e);
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sumLanes(sv);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = Vec.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }

@@ -48,11 +48,11 @@ public final class CrossEntropy {
                 losses[lossOff + m] = l - logits[row + target];
                 int i = 0;
                 for (int bound = SPECIES.loopBound(vocab); i < bound; i += VL) {
-                    FloatVector.fromArray(SPECIES, logits, row + i).sub(l).lanewise(VectorOperators.EXP).mul(scale)
+                    Vec.exp(FloatVector.fromArray(SPECIES, logits, row + i).sub(l)).mul(scale)
                             .intoArray(logits, row + i);
                 }
                 for (; i < vocab; i++) {
-                    logits[row + i] = (float) Math.exp(logits[row + i] - l) * scale;
+                    logits[row + i] = Vec.exp(logits[row + i] - l) * scale;
                 }
                 logits[row + target] -= scale;
             }
@@ -73,11 +73,11 @@ public final class CrossEntropy {
         }
         FloatVector sv = FloatVector.zero(SPECIES);
         for (i = 0; i < bound; i += VL) {
-            sv = sv.add(FloatVector.fromArray(SPECIES, x, off + i).sub(max).lanewise(VectorOperators.EXP));
+            sv = sv.add(Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max)));
         }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = Vec.sumLanes(sv);
         for (; i < n; i++) {
-            sum += (float) Math.exp(x[off + i] - max);
+            sum += Vec.exp(x[off + i] - max);
         }
         return max + (float) Math.log(sum);
     }

@@ -60,7 +60,7 @@ public final class RmsNorm {
                     acc = FloatVector.fromArray(SPECIES, w, wOff + i).mul(FloatVector.fromArray(SPECIES, dout, dy + i))
                             .fma(FloatVector.fromArray(SPECIES, inp, x + i), acc);
                 }
-                float dot = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                float dot = Vec.sumLanes(acc);
                 for (; i < dim; i++) {
                     dot += w[wOff + i] * dout[dy + i] * inp[x + i];
                 }

@@ -2,7 +2,6 @@ package ai.chorus.engine.kernel;
 
 import ai.chorus.engine.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static ai.chorus.engine.kernel.Vec.SPECIES;
 import static ai.chorus.engine.kernel.Vec.VL;
@@ -75,10 +74,10 @@ public final class SwiGlu {
     }
 
     private static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(SPECIES, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(SPECIES, 1f).div(Vec.exp(x.neg()).add(1f));
     }
 
     static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
+        return 1f / (1f + Vec.exp(-x));
     }
 }

@@ -1,16 +1,70 @@
 package ai.chorus.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Small vector helpers shared by the kernels: one place for the species and the loop-bound idiom. */
+/**
+ * Small vector helpers shared by the kernels: one place for the species and the loop-bound idiom.
+ *
+ * <p>Determinism: {@code lanewise(EXP)} and float {@code reduceLanes(ADD)} may give different bits in
+ * the interpreter and in C2 (SVML, reordered reductions), so results would depend on JIT timing.
+ * Everything here uses only exactly-rounded operations (+, ×, fma, conversions) in a fixed order.
+ */
 final class Vec {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int VL = SPECIES.length();
 
     private Vec() {
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND_MAGIC = 12582912f; // 1.5·2²³: adding it rounds to an integer
+    private static final float EXP_MIN = -87.3f;
+    private static final float EXP_MAX = 88.0f; // n = 127 at most: 2ⁿ stays finite
+
+    /** e^x per lane (Cephes expf polynomial, ~1 ulp); inputs clamped to [-87.3, 88]. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector n = xc.fma(LOG2E, ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
+        p = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: bit-identical per element. */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+        float n = Math.fma(xc, LOG2E, ROUND_MAGIC) - ROUND_MAGIC;
+        float r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = Math.fma(p, r * r, r) + 1f;
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** Σ lanes in lane order (a fixed order, unlike {@code reduceLanes(ADD)}). */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < VL; i++) {
+            s += v.lane(i);
+        }
+        return s;
     }
 
     /** dst[dOff + i] += src[sOff + i] for i < n. */
@@ -40,7 +94,7 @@ final class Vec {
             FloatVector a = FloatVector.fromArray(SPECIES, x, off + i);
             s0 = a.fma(a, s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += x[off + i] * x[off + i];
         }
@@ -62,7 +116,7 @@ final class Vec {
         for (int bound = SPECIES.loopBound(n); i < bound; i += VL) {
             s0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
