@@ -3,6 +3,7 @@ package ai.chorus.engine.kernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,23 +31,26 @@ final class Vec {
     /** e^x per lane (Cephes expf polynomial, ~1 ulp); inputs clamped to [-87.3, 88]. */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = xc.fma(LOG2E, ROUND_MAGIC).sub(ROUND_MAGIC);
+        // t = x·log2e + 1.5·2²³ rounds n into t's low mantissa bits: bits(t) = 0x4B400000 + n
+        FloatVector t = xc.fma(FloatVector.broadcast(SPECIES, LOG2E), FloatVector.broadcast(SPECIES, ROUND_MAGIC));
+        FloatVector n = t.sub(ROUND_MAGIC);
         FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, 1.9875691500e-4f), FloatVector.broadcast(SPECIES, 1.3981999507e-3f));
         p = p.fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
         p = p.fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
         p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(bits.reinterpretAsFloats());
+        IntVector bits = ((IntVector) t.viewAsIntegralLanes()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul((FloatVector) bits.viewAsFloatingLanes());
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: bit-identical per element. */
     static float exp(float x) {
         float xc = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
-        float n = Math.fma(xc, LOG2E, ROUND_MAGIC) - ROUND_MAGIC;
+        float t = Math.fma(xc, LOG2E, ROUND_MAGIC);
+        float n = t - ROUND_MAGIC;
         float r = Math.fma(n, -LN2_HI, xc);
         r = Math.fma(n, -LN2_LO, r);
         float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
@@ -55,16 +59,29 @@ final class Vec {
         p = Math.fma(p, r, 1.6666665459e-1f);
         p = Math.fma(p, r, 5.0000001201e-1f);
         p = Math.fma(p, r * r, r) + 1f;
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (0x4B400000 - 127)) << 23);
     }
 
-    /** Σ lanes in lane order (a fixed order, unlike {@code reduceLanes(ADD)}). */
-    static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < VL; i++) {
-            s += v.lane(i);
+    /** Rotations by VL/2, VL/4, …, 1 lanes: the fixed tree of {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(VL);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0, offset = VL / 2; k < steps; k++, offset /= 2) {
+            int o = offset;
+            f[k] = VectorShuffle.fromOp(SPECIES, i -> (i + o) % VL);
         }
-        return s;
+        return f;
+    }
+
+    /** Σ lanes by a fixed tree of rotations (an order that, unlike {@code reduceLanes(ADD)}, never varies). */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
+        }
+        return v.lane(0);
     }
 
     /** dst[dOff + i] += src[sOff + i] for i < n. */
