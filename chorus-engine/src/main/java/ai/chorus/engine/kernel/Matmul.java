@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * innermost loop always streams contiguous rows of B and C: a 4-row × 4-vector register tile keeps
  * 16 accumulators, each step broadcasts four scalars of A and does 16 FMAs. A(i,p) is read through
  * two strides, which lets the weight gradient read {@code doutᵀ} without a transpose. B is blocked
- * by {@link #KC} rows and 4 vectors of columns so its panel stays in L1 while the row tiles stream.
+ * by {@link #KC} rows and 3 vectors of columns so its panel stays in L1 while the row tiles stream.
  *
  * <p>Parallel tasks own disjoint tiles of C and always sum p in ascending order, so results do not
  * depend on the thread count.
@@ -20,13 +20,12 @@ public final class Matmul {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int VL = SPECIES.length();
-    private static final int TILE_COLS = 4 * VL;
-    /** Rows of A (and C) per task. */
+    /** Rows of A (and C) per task: eight 8-row tiles. */
     static final int MC = 64;
-    /** Columns of C per task (a multiple of every tile width). */
-    static final int NC = 256;
-    /** Depth of one pass over a B panel. */
-    static final int KC = 256;
+    /** Columns of C per task: four 3-vector tiles (192 floats with 512-bit vectors). */
+    static final int NC = 12 * VL;
+    /** Depth of one pass over a B panel: KC × 3 vectors of B stay in L1 (24 KiB). */
+    static final int KC = 128;
 
     private Matmul() {
     }
@@ -100,23 +99,34 @@ public final class Matmul {
             int p1 = Math.min(depth, p0 + KC);
             boolean load = accumulate || p0 > 0;
             int j = j0;
-            for (; j + TILE_COLS <= j1; j += TILE_COLS) {
+            for (; j + 3 * VL <= j1; j += 3 * VL) {
                 int i = i0;
-                for (; i + 4 <= i1; i += 4) {
-                    tile4x4(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x3(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
                 }
                 for (; i < i1; i++) {
-                    tile1x4(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                    tile1x3(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
                 }
             }
-            for (; j + VL <= j1; j += VL) {
+            if (j + 2 * VL <= j1) {
                 int i = i0;
-                for (; i + 4 <= i1; i += 4) {
-                    tile4x1(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x2(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                for (; i < i1; i++) {
+                    tile1x2(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                j += 2 * VL;
+            }
+            if (j + VL <= j1) {
+                int i = i0;
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x1(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
                 }
                 for (; i < i1; i++) {
                     tile1x1(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
                 }
+                j += VL;
             }
             for (; j < j1; j++) {
                 for (int i = i0; i < i1; i++) {
@@ -133,121 +143,339 @@ public final class Matmul {
         }
     }
 
-    private static void tile4x4(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+    // Register tiles, generated: R rows × C vectors of accumulators; per step C loads of B, R broadcasts of A.
+
+    private static void tile8x3(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
-        int c0 = cOff + i * ldc + j;
-        int c1 = c0 + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        FloatVector s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32, s40, s41, s42, s50, s51, s52, s60, s61, s62, s70, s71, s72;
         if (load) {
             s00 = FloatVector.fromArray(SPECIES, c, c0);
-            s01 = FloatVector.fromArray(SPECIES, c, c0 + VL);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
             s02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * VL);
-            s03 = FloatVector.fromArray(SPECIES, c, c0 + 3 * VL);
             s10 = FloatVector.fromArray(SPECIES, c, c1);
-            s11 = FloatVector.fromArray(SPECIES, c, c1 + VL);
+            s11 = FloatVector.fromArray(SPECIES, c, c1 + 1 * VL);
             s12 = FloatVector.fromArray(SPECIES, c, c1 + 2 * VL);
-            s13 = FloatVector.fromArray(SPECIES, c, c1 + 3 * VL);
             s20 = FloatVector.fromArray(SPECIES, c, c2);
-            s21 = FloatVector.fromArray(SPECIES, c, c2 + VL);
+            s21 = FloatVector.fromArray(SPECIES, c, c2 + 1 * VL);
             s22 = FloatVector.fromArray(SPECIES, c, c2 + 2 * VL);
-            s23 = FloatVector.fromArray(SPECIES, c, c2 + 3 * VL);
             s30 = FloatVector.fromArray(SPECIES, c, c3);
-            s31 = FloatVector.fromArray(SPECIES, c, c3 + VL);
+            s31 = FloatVector.fromArray(SPECIES, c, c3 + 1 * VL);
             s32 = FloatVector.fromArray(SPECIES, c, c3 + 2 * VL);
-            s33 = FloatVector.fromArray(SPECIES, c, c3 + 3 * VL);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s41 = FloatVector.fromArray(SPECIES, c, c4 + 1 * VL);
+            s42 = FloatVector.fromArray(SPECIES, c, c4 + 2 * VL);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s51 = FloatVector.fromArray(SPECIES, c, c5 + 1 * VL);
+            s52 = FloatVector.fromArray(SPECIES, c, c5 + 2 * VL);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s61 = FloatVector.fromArray(SPECIES, c, c6 + 1 * VL);
+            s62 = FloatVector.fromArray(SPECIES, c, c6 + 2 * VL);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
+            s71 = FloatVector.fromArray(SPECIES, c, c7 + 1 * VL);
+            s72 = FloatVector.fromArray(SPECIES, c, c7 + 2 * VL);
         } else {
             FloatVector z = FloatVector.zero(SPECIES);
-            s00 = z; s01 = z; s02 = z; s03 = z; s10 = z; s11 = z; s12 = z; s13 = z;
-            s20 = z; s21 = z; s22 = z; s23 = z; s30 = z; s31 = z; s32 = z; s33 = z;
+            s00 = z; s01 = z; s02 = z; s10 = z; s11 = z; s12 = z; s20 = z; s21 = z; s22 = z; s30 = z; s31 = z; s32 = z; s40 = z; s41 = z; s42 = z; s50 = z; s51 = z; s52 = z; s60 = z; s61 = z; s62 = z; s70 = z; s71 = z; s72 = z;
         }
-        int a0 = aOff + i * ars + p0 * acs;
-        int a1 = a0 + ars;
-        int a2 = a1 + ars;
-        int a3 = a2 + ars;
         int bi = bOff + p0 * ldb + j;
-        for (int p = p0; p < p1; p++, a0 += acs, a1 += acs, a2 += acs, a3 += acs, bi += ldb) {
+        for (int p = p0; p < p1; p++, bi += ldb) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + VL);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * VL);
-            FloatVector b3 = FloatVector.fromArray(SPECIES, b, bi + 3 * VL);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0]);
-            s00 = x.fma(b0, s00); s01 = x.fma(b1, s01); s02 = x.fma(b2, s02); s03 = x.fma(b3, s03);
-            x = FloatVector.broadcast(SPECIES, a[a1]);
-            s10 = x.fma(b0, s10); s11 = x.fma(b1, s11); s12 = x.fma(b2, s12); s13 = x.fma(b3, s13);
-            x = FloatVector.broadcast(SPECIES, a[a2]);
-            s20 = x.fma(b0, s20); s21 = x.fma(b1, s21); s22 = x.fma(b2, s22); s23 = x.fma(b3, s23);
-            x = FloatVector.broadcast(SPECIES, a[a3]);
-            s30 = x.fma(b0, s30); s31 = x.fma(b1, s31); s32 = x.fma(b2, s32); s33 = x.fma(b3, s33);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01); s02 = x0.fma(b2, s02);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10); s11 = x1.fma(b1, s11); s12 = x1.fma(b2, s12);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20); s21 = x2.fma(b1, s21); s22 = x2.fma(b2, s22);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30); s31 = x3.fma(b1, s31); s32 = x3.fma(b2, s32);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40); s41 = x4.fma(b1, s41); s42 = x4.fma(b2, s42);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50); s51 = x5.fma(b1, s51); s52 = x5.fma(b2, s52);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60); s61 = x6.fma(b1, s61); s62 = x6.fma(b2, s62);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70); s71 = x7.fma(b1, s71); s72 = x7.fma(b2, s72);
+            a7 += acs;
         }
-        s00.intoArray(c, c0); s01.intoArray(c, c0 + VL); s02.intoArray(c, c0 + 2 * VL); s03.intoArray(c, c0 + 3 * VL);
-        s10.intoArray(c, c1); s11.intoArray(c, c1 + VL); s12.intoArray(c, c1 + 2 * VL); s13.intoArray(c, c1 + 3 * VL);
-        s20.intoArray(c, c2); s21.intoArray(c, c2 + VL); s22.intoArray(c, c2 + 2 * VL); s23.intoArray(c, c2 + 3 * VL);
-        s30.intoArray(c, c3); s31.intoArray(c, c3 + VL); s32.intoArray(c, c3 + 2 * VL); s33.intoArray(c, c3 + 3 * VL);
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s02.intoArray(c, c0 + 2 * VL);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + 1 * VL);
+        s12.intoArray(c, c1 + 2 * VL);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + 1 * VL);
+        s22.intoArray(c, c2 + 2 * VL);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + 1 * VL);
+        s32.intoArray(c, c3 + 2 * VL);
+        s40.intoArray(c, c4);
+        s41.intoArray(c, c4 + 1 * VL);
+        s42.intoArray(c, c4 + 2 * VL);
+        s50.intoArray(c, c5);
+        s51.intoArray(c, c5 + 1 * VL);
+        s52.intoArray(c, c5 + 2 * VL);
+        s60.intoArray(c, c6);
+        s61.intoArray(c, c6 + 1 * VL);
+        s62.intoArray(c, c6 + 2 * VL);
+        s70.intoArray(c, c7);
+        s71.intoArray(c, c7 + 1 * VL);
+        s72.intoArray(c, c7 + 2 * VL);
     }
 
-    private static void tile1x4(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+    private static void tile8x2(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
-        int c0 = cOff + i * ldc + j;
-        FloatVector s0, s1, s2, s3;
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
         if (load) {
-            s0 = FloatVector.fromArray(SPECIES, c, c0);
-            s1 = FloatVector.fromArray(SPECIES, c, c0 + VL);
-            s2 = FloatVector.fromArray(SPECIES, c, c0 + 2 * VL);
-            s3 = FloatVector.fromArray(SPECIES, c, c0 + 3 * VL);
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+            s10 = FloatVector.fromArray(SPECIES, c, c1);
+            s11 = FloatVector.fromArray(SPECIES, c, c1 + 1 * VL);
+            s20 = FloatVector.fromArray(SPECIES, c, c2);
+            s21 = FloatVector.fromArray(SPECIES, c, c2 + 1 * VL);
+            s30 = FloatVector.fromArray(SPECIES, c, c3);
+            s31 = FloatVector.fromArray(SPECIES, c, c3 + 1 * VL);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s41 = FloatVector.fromArray(SPECIES, c, c4 + 1 * VL);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s51 = FloatVector.fromArray(SPECIES, c, c5 + 1 * VL);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s61 = FloatVector.fromArray(SPECIES, c, c6 + 1 * VL);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
+            s71 = FloatVector.fromArray(SPECIES, c, c7 + 1 * VL);
         } else {
-            s0 = FloatVector.zero(SPECIES); s1 = s0; s2 = s0; s3 = s0;
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z; s10 = z; s11 = z; s20 = z; s21 = z; s30 = z; s31 = z; s40 = z; s41 = z; s50 = z; s51 = z; s60 = z; s61 = z; s70 = z; s71 = z;
         }
-        int ai = aOff + i * ars + p0 * acs;
         int bi = bOff + p0 * ldb + j;
-        for (int p = p0; p < p1; p++, ai += acs, bi += ldb) {
-            FloatVector x = FloatVector.broadcast(SPECIES, a[ai]);
-            s0 = x.fma(FloatVector.fromArray(SPECIES, b, bi), s0);
-            s1 = x.fma(FloatVector.fromArray(SPECIES, b, bi + VL), s1);
-            s2 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 2 * VL), s2);
-            s3 = x.fma(FloatVector.fromArray(SPECIES, b, bi + 3 * VL), s3);
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10); s11 = x1.fma(b1, s11);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20); s21 = x2.fma(b1, s21);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30); s31 = x3.fma(b1, s31);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40); s41 = x4.fma(b1, s41);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50); s51 = x5.fma(b1, s51);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60); s61 = x6.fma(b1, s61);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70); s71 = x7.fma(b1, s71);
+            a7 += acs;
         }
-        s0.intoArray(c, c0); s1.intoArray(c, c0 + VL); s2.intoArray(c, c0 + 2 * VL); s3.intoArray(c, c0 + 3 * VL);
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + 1 * VL);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + 1 * VL);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + 1 * VL);
+        s40.intoArray(c, c4);
+        s41.intoArray(c, c4 + 1 * VL);
+        s50.intoArray(c, c5);
+        s51.intoArray(c, c5 + 1 * VL);
+        s60.intoArray(c, c6);
+        s61.intoArray(c, c6 + 1 * VL);
+        s70.intoArray(c, c7);
+        s71.intoArray(c, c7 + 1 * VL);
     }
 
-    private static void tile4x1(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+    private static void tile8x1(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
-        int c0 = cOff + i * ldc + j;
-        int c1 = c0 + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        FloatVector s0, s1, s2, s3;
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s10, s20, s30, s40, s50, s60, s70;
         if (load) {
-            s0 = FloatVector.fromArray(SPECIES, c, c0);
-            s1 = FloatVector.fromArray(SPECIES, c, c1);
-            s2 = FloatVector.fromArray(SPECIES, c, c2);
-            s3 = FloatVector.fromArray(SPECIES, c, c3);
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s10 = FloatVector.fromArray(SPECIES, c, c1);
+            s20 = FloatVector.fromArray(SPECIES, c, c2);
+            s30 = FloatVector.fromArray(SPECIES, c, c3);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
         } else {
-            s0 = FloatVector.zero(SPECIES); s1 = s0; s2 = s0; s3 = s0;
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s10 = z; s20 = z; s30 = z; s40 = z; s50 = z; s60 = z; s70 = z;
         }
-        int a0 = aOff + i * ars + p0 * acs;
         int bi = bOff + p0 * ldb + j;
-        for (int p = p0; p < p1; p++, a0 += acs, bi += ldb) {
-            FloatVector bv = FloatVector.fromArray(SPECIES, b, bi);
-            s0 = FloatVector.broadcast(SPECIES, a[a0]).fma(bv, s0);
-            s1 = FloatVector.broadcast(SPECIES, a[a0 + ars]).fma(bv, s1);
-            s2 = FloatVector.broadcast(SPECIES, a[a0 + 2 * ars]).fma(bv, s2);
-            s3 = FloatVector.broadcast(SPECIES, a[a0 + 3 * ars]).fma(bv, s3);
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70);
+            a7 += acs;
         }
-        s0.intoArray(c, c0); s1.intoArray(c, c1); s2.intoArray(c, c2); s3.intoArray(c, c3);
+        s00.intoArray(c, c0);
+        s10.intoArray(c, c1);
+        s20.intoArray(c, c2);
+        s30.intoArray(c, c3);
+        s40.intoArray(c, c4);
+        s50.intoArray(c, c5);
+        s60.intoArray(c, c6);
+        s70.intoArray(c, c7);
+    }
+
+    private static void tile1x3(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00, s01, s02;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+            s02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z; s02 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01); s02 = x0.fma(b2, s02);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s02.intoArray(c, c0 + 2 * VL);
+    }
+
+    private static void tile1x2(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00, s01;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
     }
 
     private static void tile1x1(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
-        int c0 = cOff + i * ldc + j;
-        FloatVector s = load ? FloatVector.fromArray(SPECIES, c, c0) : FloatVector.zero(SPECIES);
-        int ai = aOff + i * ars + p0 * acs;
-        int bi = bOff + p0 * ldb + j;
-        for (int p = p0; p < p1; p++, ai += acs, bi += ldb) {
-            s = FloatVector.broadcast(SPECIES, a[ai]).fma(FloatVector.fromArray(SPECIES, b, bi), s);
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z;
         }
-        s.intoArray(c, c0);
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
     }
 
     /** The scalar reference of {@link #gemm}: plain triple loop, float accumulation, p ascending. */

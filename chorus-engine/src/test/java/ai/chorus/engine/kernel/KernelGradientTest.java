@@ -43,7 +43,12 @@ class KernelGradientTest {
 
     @Test
     void matmulForwardVectorMatchesScalarAndBackwardWeightAccumulates() {
-        int m = 67, k = 300, n = 131; // > KC deep, > NC wide, odd tails
+        // > KC deep, > NC wide; 131 = 2·48 + 32 + 3 and 70 = 48 + 16 + 6 columns reach every tile width
+        matmulMatchesScalar(67, 300, 131);
+        matmulMatchesScalar(67, 300, 70);
+    }
+
+    private void matmulMatchesScalar(int m, int k, int n) {
         float[] x = randomFloats(random, m * k, 1);
         float[] w = randomFloats(random, n * k, 1);
         float[] wT = new float[k * n];
