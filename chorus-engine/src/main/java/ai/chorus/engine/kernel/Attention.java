@@ -11,10 +11,11 @@ import static ai.chorus.engine.kernel.Vec.VL;
  * Causal multi-head attention over rows laid out as [q (dim) | k (dim) | v (dim)], RoPE already applied.
  *
  * <p>One task per (sequence, head) owns that head's outputs, so results do not depend on the thread
- * count. Scores are computed against a transposed copy of the keys (kᵀ, per-worker scratch), so the
- * inner loop broadcasts one query value and streams 16 keys at a time instead of reducing a dot per
- * key. The softmax probabilities are kept for the backward pass, whose softmax step is O(T) per row:
- * dS = P⊙(dP − Σ P·dP). The same {@link #attendHead} serves training (all queries at once) and
+ * count. Every product (Q·Kᵀ, P·V and the five of the backward pass) runs on the engine's one matmul
+ * ({@link Matmul#block}), block-causal: a block of 32 queries only meets the keys up to its last
+ * query. Keys are transposed once per head into per-worker scratch so the matmul streams them. The
+ * softmax probabilities are kept for the backward pass, whose softmax step is O(T) per row:
+ * dS = P⊙(dP − Σ P·dP). The same {@link #attendHead} serves training (blocks of queries) and
  * generation (one query against a {@code KvCache} that stores kᵀ).
  */
 public final class Attention {
@@ -23,6 +24,8 @@ public final class Attention {
     private final int headDim;
     private final int maxSeq;
     private final float scale;
+    /** Queries per block: keys right of a block's last query are skipped, so causal work is ~(1 + 1/blocks)/2 of full. */
+    static final int QUERY_BLOCK = 32;
     private final float[][] transposed; // per worker: kᵀ (forward) or vᵀ (backward), [headDim × maxSeq]
     private final float[][] dScores;    // per worker: dS of one head, [maxSeq × maxSeq]
 
@@ -44,7 +47,7 @@ public final class Attention {
 
     /**
      * out[b,t,h·hd:] = Σ_{s≤t} P[b,h,t,s]·v[b,s,h·hd:] for all sequences of length {@code seq};
-     * probs[b,h,t,s] (stride seq) keeps P.
+     * probs[b,h,t,s] (stride seq) keeps P, with zeros right of the diagonal inside each query block.
      */
     public void forward(WorkerPool pool, float[] out, int outOff, float[] probs, int probsOff,
                         float[] qkv, int qkvOff, int batch, int seq) {
@@ -54,12 +57,16 @@ public final class Attention {
             int b = task / heads;
             int h = task % heads;
             int rows = qkvOff + b * seq * stride;
+            int q = rows + h * headDim;
+            int p = probsOff + (b * heads + h) * seq * seq;
+            int o = outOff + b * seq * dim + h * headDim;
             float[] kT = transposed[worker];
-            transposeHead(qkv, rows + dim + h * headDim, stride, seq, kT);
-            attendHead(qkv, rows + h * headDim, stride, seq, 0, kT, 0, seq,
-                    qkv, rows + 2 * dim + h * headDim, stride,
-                    probs, probsOff + (b * heads + h) * seq * seq, seq,
-                    out, outOff + b * seq * dim + h * headDim, dim, headDim, scale);
+            transposeHead(qkv, q + dim, stride, seq, kT);
+            for (int t0 = 0; t0 < seq; t0 += QUERY_BLOCK) {
+                int nq = Math.min(QUERY_BLOCK, seq - t0);
+                attendHead(qkv, q + t0 * stride, stride, nq, t0, kT, 0, seq, qkv, q + 2 * dim, stride,
+                        probs, p + t0 * seq, seq, out, o + t0 * dim, dim, headDim, scale);
+            }
         });
     }
 
@@ -84,39 +91,47 @@ public final class Attention {
             float[] vT = transposed[worker];
             float[] ds = dScores[worker];
             transposeHead(qkv, v, stride, seq, vT);
-            for (int t = 0; t < seq; t++) {
-                int n = t + 1;
-                int dsRow = t * seq;
-                int pRow = p + t * seq;
-                // dP[t,s] = dy_t · v_s, then the O(T) softmax backward, scale folded in
-                rowTimesTransposed(dout, dy + t * dim, vT, 0, seq, n, headDim, ds, dsRow, 1f);
-                float sum = Vec.dot(probs, pRow, ds, dsRow, n);
-                softmaxBackwardRow(probs, pRow, ds, dsRow, n, sum, scale);
-                weightedRowSum(ds, dsRow, 1, n, qkv, k, stride, headDim, dqkv, dq + t * stride);
+            for (int t0 = 0; t0 < seq; t0 += QUERY_BLOCK) {
+                int t1 = Math.min(seq, t0 + QUERY_BLOCK);
+                // dP[t,s] = dy_t·v_s for the block's keys, then dS = P⊙(dP − Σ P·dP)·scale, O(T) per row
+                Matmul.block(t0, t1, 0, t1, 0, headDim, dout, dy, dim, 1, vT, 0, seq, ds, 0, seq, false);
+                for (int t = t0; t < t1; t++) {
+                    float sum = Vec.dot(probs, p + t * seq, ds, t * seq, t + 1);
+                    softmaxBackwardRow(probs, p + t * seq, ds, t * seq, t1, sum, scale);
+                }
+                // dq_t = Σ_s dS[t,s]·k_s
+                Matmul.block(t0, t1, 0, headDim, 0, t1, ds, t0 * seq, seq, 1, qkv, k, stride,
+                        dqkv, dq + t0 * stride, stride, false);
             }
-            for (int s = 0; s < seq; s++) {
-                int n = seq - s;
-                weightedRowSum(ds, s * seq + s, seq, n, qkv, q + s * stride, stride, headDim, dqkv, dk + s * stride);
-                weightedRowSum(probs, p + s * seq + s, seq, n, dout, dy + s * dim, dim, headDim, dqkv, dv + s * stride);
+            for (int s0 = 0; s0 < seq; s0 += QUERY_BLOCK) {
+                int s1 = Math.min(seq, s0 + QUERY_BLOCK);
+                // dk_s = Σ_{t≥s} dS[t,s]·q_t and dv_s = Σ_{t≥s} P[t,s]·dy_t: dSᵀ and Pᵀ read through strides
+                Matmul.block(s0, s1, 0, headDim, s0, seq, ds, 0, 1, seq, qkv, q, stride, dqkv, dk, stride, false);
+                Matmul.block(s0, s1, 0, headDim, s0, seq, probs, p, 1, seq, dout, dy, dim, dqkv, dv, stride, false);
             }
         });
     }
 
     /**
-     * The core of causal attention for one head: query r (position firstPos + r) attends keys
-     * [0, firstPos + r]. Keys are given transposed (kT[c·kTStride + s]), values as rows.
+     * The core of causal attention for one head, on the engine's matmul: queries r in [0, nq) at
+     * positions firstPos + r attend keys [0, firstPos + r]. Keys come transposed (kT[c·kTStride + s]),
+     * values as rows. Probabilities right of a query's position (up to firstPos + nq) are written as 0.
      */
     public static void attendHead(float[] q, int qOff, int qStride, int nq, int firstPos,
                                   float[] kT, int kTOff, int kTStride, float[] v, int vOff, int vStride,
                                   float[] probs, int probsOff, int probsStride,
                                   float[] out, int outOff, int outStride, int headDim, float scale) {
+        int keys = firstPos + nq;
+        Matmul.block(0, nq, 0, keys, 0, headDim, q, qOff, qStride, 1, kT, kTOff, kTStride,
+                probs, probsOff, probsStride, false);
         for (int r = 0; r < nq; r++) {
+            int row = probsOff + r * probsStride;
             int n = firstPos + r + 1;
-            int pRow = probsOff + r * probsStride;
-            rowTimesTransposed(q, qOff + r * qStride, kT, kTOff, kTStride, n, headDim, probs, pRow, scale);
-            softmaxInPlace(probs, pRow, n);
-            weightedRowSum(probs, pRow, 1, n, v, vOff, vStride, headDim, out, outOff + r * outStride);
+            softmaxInPlace(probs, row, n, scale);
+            java.util.Arrays.fill(probs, row + n, row + keys, 0f);
         }
+        Matmul.block(0, nq, 0, headDim, 0, keys, probs, probsOff, probsStride, 1, v, vOff, vStride,
+                out, outOff, outStride, false);
     }
 
     /** dst[c·seq + s] = src[off + s·stride + c] for c < headDim, s < seq: one head's rows as columns. */
@@ -129,78 +144,8 @@ public final class Attention {
         }
     }
 
-    /** out[outOff + s] = scale·Σ_c x[xOff + c]·mT[mTOff + c·mTStride + s] for s < n. */
-    static void rowTimesTransposed(float[] x, int xOff, float[] mT, int mTOff, int mTStride, int n, int headDim,
-                                   float[] out, int outOff, float scale) {
-        int s = 0;
-        for (; s + 4 * VL <= n; s += 4 * VL) {
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-            int m = mTOff + s;
-            for (int c = 0; c < headDim; c++, m += mTStride) {
-                FloatVector xc = FloatVector.broadcast(SPECIES, x[xOff + c]);
-                a0 = xc.fma(FloatVector.fromArray(SPECIES, mT, m), a0);
-                a1 = xc.fma(FloatVector.fromArray(SPECIES, mT, m + VL), a1);
-                a2 = xc.fma(FloatVector.fromArray(SPECIES, mT, m + 2 * VL), a2);
-                a3 = xc.fma(FloatVector.fromArray(SPECIES, mT, m + 3 * VL), a3);
-            }
-            a0.mul(scale).intoArray(out, outOff + s);
-            a1.mul(scale).intoArray(out, outOff + s + VL);
-            a2.mul(scale).intoArray(out, outOff + s + 2 * VL);
-            a3.mul(scale).intoArray(out, outOff + s + 3 * VL);
-        }
-        for (; s + VL <= n; s += VL) {
-            FloatVector a0 = FloatVector.zero(SPECIES);
-            int m = mTOff + s;
-            for (int c = 0; c < headDim; c++, m += mTStride) {
-                a0 = FloatVector.broadcast(SPECIES, x[xOff + c]).fma(FloatVector.fromArray(SPECIES, mT, m), a0);
-            }
-            a0.mul(scale).intoArray(out, outOff + s);
-        }
-        for (; s < n; s++) {
-            float sum = 0f;
-            int m = mTOff + s;
-            for (int c = 0; c < headDim; c++, m += mTStride) {
-                sum = Math.fma(x[xOff + c], mT[m], sum);
-            }
-            out[outOff + s] = sum * scale;
-        }
-    }
-
-    /** out[c] = Σ_{i<n} w[wOff + i·wStride]·rows[rowsOff + i·rowStride + c] for c < headDim (overwrites out). */
-    static void weightedRowSum(float[] w, int wOff, int wStride, int n, float[] rows, int rowsOff, int rowStride,
-                               int headDim, float[] out, int outOff) {
-        int c = 0;
-        for (; c + VL <= headDim; c += VL) {
-            // four independent chains over i hide the FMA latency
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-            int i = 0;
-            int wi = wOff;
-            int ri = rowsOff + c;
-            for (; i + 4 <= n; i += 4, wi += 4 * wStride, ri += 4 * rowStride) {
-                a0 = FloatVector.broadcast(SPECIES, w[wi]).fma(FloatVector.fromArray(SPECIES, rows, ri), a0);
-                a1 = FloatVector.broadcast(SPECIES, w[wi + wStride])
-                        .fma(FloatVector.fromArray(SPECIES, rows, ri + rowStride), a1);
-                a2 = FloatVector.broadcast(SPECIES, w[wi + 2 * wStride])
-                        .fma(FloatVector.fromArray(SPECIES, rows, ri + 2 * rowStride), a2);
-                a3 = FloatVector.broadcast(SPECIES, w[wi + 3 * wStride])
-                        .fma(FloatVector.fromArray(SPECIES, rows, ri + 3 * rowStride), a3);
-            }
-            for (; i < n; i++, wi += wStride, ri += rowStride) {
-                a0 = FloatVector.broadcast(SPECIES, w[wi]).fma(FloatVector.fromArray(SPECIES, rows, ri), a0);
-            }
-            a0.add(a1).add(a2.add(a3)).intoArray(out, outOff + c);
-        }
-        for (; c < headDim; c++) {
-            float sum = 0f;
-            for (int i = 0; i < n; i++) {
-                sum = Math.fma(w[wOff + i * wStride], rows[rowsOff + i * rowStride + c], sum);
-            }
-            out[outOff + c] = sum;
-        }
-    }
-
-    /** x[off..off+n) ← softmax(x[off..off+n)). */
-    static void softmaxInPlace(float[] x, int off, int n) {
+    /** x[off..off+n) ← softmax(scale·x[off..off+n)). */
+    static void softmaxInPlace(float[] x, int off, int n, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         int bound = SPECIES.loopBound(n);
@@ -216,13 +161,13 @@ public final class Attention {
         }
         FloatVector sv = FloatVector.zero(SPECIES);
         for (i = 0; i < bound; i += VL) {
-            FloatVector e = Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max));
+            FloatVector e = Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max).mul(scale));
             e.intoArray(x, off + i);
             sv = sv.add(e);
         }
         float sum = Vec.sumLanes(sv);
         for (; i < n; i++) {
-            float e = Vec.exp(x[off + i] - max);
+            float e = Vec.exp((x[off + i] - max) * scale);
             x[off + i] = e;
             sum += e;
         }

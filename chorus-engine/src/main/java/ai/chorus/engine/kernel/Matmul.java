@@ -79,15 +79,19 @@ public final class Matmul {
         pool.run(rowBlocks * colBlocks, (task, worker) -> {
             int i0 = (task / colBlocks) * MC;
             int j0 = (task % colBlocks) * NC;
-            gemmBlock(i0, Math.min(rows, i0 + MC), j0, Math.min(cols, j0 + NC), depth,
+            block(i0, Math.min(rows, i0 + MC), j0, Math.min(cols, j0 + NC), 0, depth,
                     a, aOff, aRowStride, aColStride, b, bOff, ldb, c, cOff, ldc, accumulate);
         });
     }
 
-    private static void gemmBlock(int i0, int i1, int j0, int j1, int depth,
-                                  float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
-                                  float[] c, int cOff, int ldc, boolean accumulate) {
-        if (depth == 0) {
+    /**
+     * The serial core, for callers that already run inside a parallel task (attention): C[i,j] (+)=
+     * Σ_{p in [pStart, pEnd)} A(i,p)·B[p,j] for i in [i0, i1), j in [j0, j1), same addressing as {@link #gemm}.
+     */
+    static void block(int i0, int i1, int j0, int j1, int pStart, int pEnd,
+                      float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate) {
+        if (pEnd <= pStart) {
             if (!accumulate) {
                 for (int i = i0; i < i1; i++) {
                     java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
@@ -95,9 +99,9 @@ public final class Matmul {
             }
             return;
         }
-        for (int p0 = 0; p0 < depth; p0 += KC) {
-            int p1 = Math.min(depth, p0 + KC);
-            boolean load = accumulate || p0 > 0;
+        for (int p0 = pStart; p0 < pEnd; p0 += KC) {
+            int p1 = Math.min(pEnd, p0 + KC);
+            boolean load = accumulate || p0 > pStart;
             int j = j0;
             for (; j + 3 * VL <= j1; j += 3 * VL) {
                 int i = i0;
