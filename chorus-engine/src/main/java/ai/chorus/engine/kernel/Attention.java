@@ -100,8 +100,7 @@ public final class Attention {
                     softmaxBackwardRow(probs, p + t * seq, ds, t * seq, t1, sum, scale);
                 }
                 // dq_t = Σ_s dS[t,s]·k_s
-                Matmul.block(t0, t1, 0, headDim, 0, t1, ds, t0 * seq, seq, 1, qkv, k, stride,
-                        dqkv, dq + t0 * stride, stride, false);
+                Matmul.block(t0, t1, 0, headDim, 0, t1, ds, 0, seq, 1, qkv, k, stride, dqkv, dq, stride, false);
             }
             for (int s0 = 0; s0 < seq; s0 += QUERY_BLOCK) {
                 int s1 = Math.min(seq, s0 + QUERY_BLOCK);
