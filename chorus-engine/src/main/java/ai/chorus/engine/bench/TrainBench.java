@@ -52,6 +52,7 @@ public final class TrainBench {
                 }
             }
             long allocBefore = allocatedBytes(mx);
+            long cpuBefore = cpuNanos(mx);
             long t0 = System.nanoTime();
             for (int s = 0; s < steps; s++) {
                 nextBatch(data, random, cfg, tokens, targets);
@@ -61,6 +62,7 @@ public final class TrainBench {
                 }
             }
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            double cpuMsPerStep = (cpuNanos(mx) - cpuBefore) / 1e6 / steps;
             long allocPerStep = (allocatedBytes(mx) - allocBefore) / steps;
 
             LlamaRunner runner = trainer.runner();
@@ -80,7 +82,7 @@ public final class TrainBench {
             return new BenchResult(cfg, threads, steps, mc.parameterCount(),
                     trainTokensPerS, 1000 * trainSeconds / steps, trainTokensPerS * mc.trainFlopsPerToken(cfg.seq()) / 1e9,
                     (double) rows * steps / inferSeconds, 1000 * inferSeconds / steps,
-                    matmulGflops, lossFirst, lossLast, allocPerStep);
+                    matmulGflops, lossFirst, lossLast, allocPerStep, cpuMsPerStep);
         }
     }
 
@@ -98,6 +100,15 @@ public final class TrainBench {
         long sum = 0;
         for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
             sum += Math.max(0, b);
+        }
+        return sum;
+    }
+
+    /** CPU time so far of all live threads: the work done, whatever else the machine runs. */
+    private static long cpuNanos(com.sun.management.ThreadMXBean mx) {
+        long sum = 0;
+        for (long id : mx.getAllThreadIds()) {
+            sum += Math.max(0, mx.getThreadCpuTime(id));
         }
         return sum;
     }
@@ -147,9 +158,10 @@ public final class TrainBench {
             } else {
                 System.out.printf(java.util.Locale.ROOT,
                         "config %s, %d threads, %,d params: train %.0f tok/s (%.1f ms/step, %.1f GFLOP/s), "
-                                + "infer %.0f tok/s, matmul %.1f GFLOP/s, loss %.4f -> %.4f, %d B allocated/step%n",
+                                + "infer %.0f tok/s, matmul %.1f GFLOP/s, loss %.4f -> %.4f, %d B allocated/step, %.1f CPU ms/step%n",
                         config, threads, r.params(), r.trainTokensPerS(), r.trainMsPerStep(), r.trainGflops(),
-                        r.inferTokensPerS(), r.matmulGflops(), r.lossFirst(), r.lossLast(), r.allocatedBytesPerStep());
+                        r.inferTokensPerS(), r.matmulGflops(), r.lossFirst(), r.lossLast(), r.allocatedBytesPerStep(),
+                        r.trainCpuMsPerStep());
             }
         } catch (InvalidInputException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
             System.err.println("error: " + e.getMessage());

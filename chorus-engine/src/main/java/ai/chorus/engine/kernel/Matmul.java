@@ -20,8 +20,8 @@ public final class Matmul {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int VL = SPECIES.length();
-    /** Rows of A (and C) per task: eight 8-row tiles. */
-    static final int MC = 64;
+    /** Rows of A (and C) per task: sixteen 8-row tiles share each B panel slice in L1. */
+    static final int MC = 128;
     /** Columns of C per task: four 3-vector tiles (192 floats with 512-bit vectors). */
     static final int NC = 12 * VL;
     /** Depth of one pass over a B panel: KC × 3 vectors of B stay in L1 (24 KiB). */
@@ -48,19 +48,33 @@ public final class Matmul {
         gemm(pool, n, k, m, dout, doutOff, 1, n, inp, inpOff, k, dweight, dweightOff, k, true);
     }
 
-    /** dst[K,N] = src[N,K]ᵀ. */
+    /**
+     * dst[K,N] = src[N,K]ᵀ. Blocks of 64 rows × 8 columns: the eight destination rows being filled
+     * are N floats apart, often a power of two, so more of them at once would collide in one L1 set.
+     */
     public static void transpose(WorkerPool pool, float[] src, int srcOff, float[] dst, int dstOff, int n, int k) {
         int blocks = (n + 63) / 64;
         pool.run(blocks, (block, worker) -> {
             int r0 = block * 64;
             int r1 = Math.min(n, r0 + 64);
-            for (int c0 = 0; c0 < k; c0 += 64) {
-                int c1 = Math.min(k, c0 + 64);
+            int c = 0;
+            for (; c + 8 <= k; c += 8) {
+                int d = dstOff + c * n;
                 for (int r = r0; r < r1; r++) {
-                    int s = srcOff + r * k;
-                    for (int c = c0; c < c1; c++) {
-                        dst[dstOff + c * n + r] = src[s + c];
-                    }
+                    int s = srcOff + r * k + c;
+                    dst[d + r] = src[s];
+                    dst[d + n + r] = src[s + 1];
+                    dst[d + 2 * n + r] = src[s + 2];
+                    dst[d + 3 * n + r] = src[s + 3];
+                    dst[d + 4 * n + r] = src[s + 4];
+                    dst[d + 5 * n + r] = src[s + 5];
+                    dst[d + 6 * n + r] = src[s + 6];
+                    dst[d + 7 * n + r] = src[s + 7];
+                }
+            }
+            for (; c < k; c++) {
+                for (int r = r0; r < r1; r++) {
+                    dst[dstOff + c * n + r] = src[srcOff + r * k + c];
                 }
             }
         });
