@@ -15,7 +15,7 @@ case "$cfg" in
   L) flags="--vocab 16384 --dim 512 --layers 8 --heads 8 --ffn 1536 --seq 256 --batch 4" ;;
   *) echo "error: config must be S, M or L" >&2; exit 2 ;;
 esac
-(cd "$root" && mvn -B -q -pl chorus-engine -am compile -DskipTests >/dev/null)
+(cd "$root" && mvn -B -q -pl chorus-engine -am compile -DskipTests >/dev/null 2>&1) || { echo "error: build failed" >&2; exit 1; }
 java_cmd=(java --add-modules=jdk.incubator.vector -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages
           -cp "$root/chorus-engine/target/classes" ai.chorus.engine.bench.TrainBench)
 out=$(mktemp -d)

@@ -295,7 +295,21 @@ public final class LlamaRunner {
         }
     }
 
-    /** Copies the logits of row {@code row} of the last forward into out[outOff, outOff + vocab). */
+    /**
+     * Next-token logits after each of {@code batch} sequences: out[b·vocab, (b+1)·vocab) = logits of the
+     * last position of sequence b.
+     */
+    public void lastLogits(int[] tokens, int tokOff, int batch, int seq, float[] out) {
+        forward(tokens, tokOff, batch, seq);
+        for (int b = 0; b < batch; b++) {
+            copyLogits(b * seq + seq - 1, out, b * vocab);
+        }
+    }
+
+    /**
+     * Copies the logits of row {@code row} of the last {@link #forward} into out[outOff, outOff + vocab).
+     * (After {@link #forwardBackward} the workspace holds the logits' gradient instead.)
+     */
     public void copyLogits(int row, float[] out, int outOff) {
         if (row < 0 || row >= lastRows) {
             throw new IndexOutOfBoundsException("row " + row + " of " + lastRows);

@@ -27,7 +27,8 @@ public final class WorkerPool implements AutoCloseable {
     /** Largest task count one loop may have (22 bits of the packed state word). */
     public static final int MAX_TASKS = (1 << 22) - 1;
 
-    private static final int SPINS_BEFORE_PARK = 50_000;
+    /** About 0.1 ms of spinning: long enough to catch the next loop of a step, short enough not to burn a shared core. */
+    private static final int SPINS_BEFORE_PARK = 5_000;
     private static final int INDEX_BITS = 22;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
