@@ -1,0 +1,512 @@
+package ai.chorus.engine.kernel;
+
+import ai.chorus.engine.parallel.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one matrix multiply of the engine, in the three shapes a linear layer {@code y = x·Wᵀ} needs.
+ *
+ * <p>All three are the same kernel {@code C[i,j] (+)= Σ_p A(i,p)·B[p,j]} with B row-major, so the
+ * innermost loop always streams contiguous rows of B and C: a 4-row × 4-vector register tile keeps
+ * 16 accumulators, each step broadcasts four scalars of A and does 16 FMAs. A(i,p) is read through
+ * two strides, which lets the weight gradient read {@code doutᵀ} without a transpose. B is blocked
+ * by {@link #KC} rows and 3 vectors of columns so its panel stays in L1 while the row tiles stream.
+ *
+ * <p>Parallel tasks own disjoint tiles of C and always sum p in ascending order, so results do not
+ * depend on the thread count.
+ */
+public final class Matmul {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = SPECIES.length();
+    /** Rows of A (and C) per task: sixteen 8-row tiles share each B panel slice in L1. */
+    static final int MC = 128;
+    /** Columns of C per task: four 3-vector tiles (192 floats with 512-bit vectors). */
+    static final int NC = 12 * VL;
+    /** Depth of one pass over a B panel: KC × 3 vectors of B stay in L1 (24 KiB). */
+    static final int KC = 128;
+
+    private Matmul() {
+    }
+
+    /** out[M,N] = inp[M,K]·Wᵀ, with the weight given transposed as weightT[K,N] (row-major). */
+    public static void forward(WorkerPool pool, float[] out, int outOff, float[] inp, int inpOff,
+                               float[] weightT, int weightTOff, int m, int k, int n) {
+        gemm(pool, m, n, k, inp, inpOff, k, 1, weightT, weightTOff, n, out, outOff, n, false);
+    }
+
+    /** dinp[M,K] (+)= dout[M,N]·W[N,K]. */
+    public static void backwardInput(WorkerPool pool, float[] dinp, int dinpOff, float[] dout, int doutOff,
+                                     float[] weight, int weightOff, int m, int k, int n, boolean accumulate) {
+        gemm(pool, m, k, n, dout, doutOff, n, 1, weight, weightOff, k, dinp, dinpOff, k, accumulate);
+    }
+
+    /** dW[N,K] += dout[M,N]ᵀ·inp[M,K]: each weight row sums over all M rows, in order. */
+    public static void backwardWeight(WorkerPool pool, float[] dweight, int dweightOff, float[] dout, int doutOff,
+                                      float[] inp, int inpOff, int m, int k, int n) {
+        gemm(pool, n, k, m, dout, doutOff, 1, n, inp, inpOff, k, dweight, dweightOff, k, true);
+    }
+
+    /**
+     * dst[K,N] = src[N,K]ᵀ. Blocks of 64 rows × 8 columns: the eight destination rows being filled
+     * are N floats apart, often a power of two, so more of them at once would collide in one L1 set.
+     */
+    public static void transpose(WorkerPool pool, float[] src, int srcOff, float[] dst, int dstOff, int n, int k) {
+        int blocks = (n + 63) / 64;
+        pool.run(blocks, (block, worker) -> {
+            int r0 = block * 64;
+            int r1 = Math.min(n, r0 + 64);
+            int c = 0;
+            for (; c + 8 <= k; c += 8) {
+                int d = dstOff + c * n;
+                for (int r = r0; r < r1; r++) {
+                    int s = srcOff + r * k + c;
+                    dst[d + r] = src[s];
+                    dst[d + n + r] = src[s + 1];
+                    dst[d + 2 * n + r] = src[s + 2];
+                    dst[d + 3 * n + r] = src[s + 3];
+                    dst[d + 4 * n + r] = src[s + 4];
+                    dst[d + 5 * n + r] = src[s + 5];
+                    dst[d + 6 * n + r] = src[s + 6];
+                    dst[d + 7 * n + r] = src[s + 7];
+                }
+            }
+            for (; c < k; c++) {
+                for (int r = r0; r < r1; r++) {
+                    dst[dstOff + c * n + r] = src[srcOff + r * k + c];
+                }
+            }
+        });
+    }
+
+    /**
+     * C[i,j] (+)= Σ_p A(i,p)·B[p,j] for i < rows, j < cols, p < depth, where
+     * A(i,p) = a[aOff + i·aRowStride + p·aColStride], B[p,j] = b[bOff + p·ldb + j], C[i,j] = c[cOff + i·ldc + j].
+     */
+    public static void gemm(WorkerPool pool, int rows, int cols, int depth,
+                            float[] a, int aOff, int aRowStride, int aColStride,
+                            float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, boolean accumulate) {
+        int rowBlocks = (rows + MC - 1) / MC;
+        int colBlocks = (cols + NC - 1) / NC;
+        pool.run(rowBlocks * colBlocks, (task, worker) -> {
+            int i0 = (task / colBlocks) * MC;
+            int j0 = (task % colBlocks) * NC;
+            block(i0, Math.min(rows, i0 + MC), j0, Math.min(cols, j0 + NC), 0, depth,
+                    a, aOff, aRowStride, aColStride, b, bOff, ldb, c, cOff, ldc, accumulate);
+        });
+    }
+
+    /**
+     * The serial core, for callers that already run inside a parallel task (attention): C[i,j] (+)=
+     * Σ_{p in [pStart, pEnd)} A(i,p)·B[p,j] for i in [i0, i1), j in [j0, j1), same addressing as {@link #gemm}.
+     */
+    static void block(int i0, int i1, int j0, int j1, int pStart, int pEnd,
+                      float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate) {
+        if (pEnd <= pStart) {
+            if (!accumulate) {
+                for (int i = i0; i < i1; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
+                }
+            }
+            return;
+        }
+        for (int p0 = pStart; p0 < pEnd; p0 += KC) {
+            int p1 = Math.min(pEnd, p0 + KC);
+            boolean load = accumulate || p0 > pStart;
+            int j = j0;
+            for (; j + 3 * VL <= j1; j += 3 * VL) {
+                int i = i0;
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x3(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                for (; i < i1; i++) {
+                    tile1x3(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+            }
+            if (j + 2 * VL <= j1) {
+                int i = i0;
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x2(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                for (; i < i1; i++) {
+                    tile1x2(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                j += 2 * VL;
+            }
+            if (j + VL <= j1) {
+                int i = i0;
+                for (; i + 8 <= i1; i += 8) {
+                    tile8x1(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                for (; i < i1; i++) {
+                    tile1x1(i, j, p0, p1, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, load);
+                }
+                j += VL;
+            }
+            for (; j < j1; j++) {
+                for (int i = i0; i < i1; i++) {
+                    int ci = cOff + i * ldc + j;
+                    float sum = load ? c[ci] : 0f;
+                    int ai = aOff + i * ars + p0 * acs;
+                    int bi = bOff + p0 * ldb + j;
+                    for (int p = p0; p < p1; p++, ai += acs, bi += ldb) {
+                        sum = Math.fma(a[ai], b[bi], sum);
+                    }
+                    c[ci] = sum;
+                }
+            }
+        }
+    }
+
+    // Register tiles, generated: R rows × C vectors of accumulators; per step C loads of B, R broadcasts of A.
+
+    private static void tile8x3(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s01, s02, s10, s11, s12, s20, s21, s22, s30, s31, s32, s40, s41, s42, s50, s51, s52, s60, s61, s62, s70, s71, s72;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+            s02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * VL);
+            s10 = FloatVector.fromArray(SPECIES, c, c1);
+            s11 = FloatVector.fromArray(SPECIES, c, c1 + 1 * VL);
+            s12 = FloatVector.fromArray(SPECIES, c, c1 + 2 * VL);
+            s20 = FloatVector.fromArray(SPECIES, c, c2);
+            s21 = FloatVector.fromArray(SPECIES, c, c2 + 1 * VL);
+            s22 = FloatVector.fromArray(SPECIES, c, c2 + 2 * VL);
+            s30 = FloatVector.fromArray(SPECIES, c, c3);
+            s31 = FloatVector.fromArray(SPECIES, c, c3 + 1 * VL);
+            s32 = FloatVector.fromArray(SPECIES, c, c3 + 2 * VL);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s41 = FloatVector.fromArray(SPECIES, c, c4 + 1 * VL);
+            s42 = FloatVector.fromArray(SPECIES, c, c4 + 2 * VL);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s51 = FloatVector.fromArray(SPECIES, c, c5 + 1 * VL);
+            s52 = FloatVector.fromArray(SPECIES, c, c5 + 2 * VL);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s61 = FloatVector.fromArray(SPECIES, c, c6 + 1 * VL);
+            s62 = FloatVector.fromArray(SPECIES, c, c6 + 2 * VL);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
+            s71 = FloatVector.fromArray(SPECIES, c, c7 + 1 * VL);
+            s72 = FloatVector.fromArray(SPECIES, c, c7 + 2 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z; s02 = z; s10 = z; s11 = z; s12 = z; s20 = z; s21 = z; s22 = z; s30 = z; s31 = z; s32 = z; s40 = z; s41 = z; s42 = z; s50 = z; s51 = z; s52 = z; s60 = z; s61 = z; s62 = z; s70 = z; s71 = z; s72 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01); s02 = x0.fma(b2, s02);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10); s11 = x1.fma(b1, s11); s12 = x1.fma(b2, s12);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20); s21 = x2.fma(b1, s21); s22 = x2.fma(b2, s22);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30); s31 = x3.fma(b1, s31); s32 = x3.fma(b2, s32);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40); s41 = x4.fma(b1, s41); s42 = x4.fma(b2, s42);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50); s51 = x5.fma(b1, s51); s52 = x5.fma(b2, s52);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60); s61 = x6.fma(b1, s61); s62 = x6.fma(b2, s62);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70); s71 = x7.fma(b1, s71); s72 = x7.fma(b2, s72);
+            a7 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s02.intoArray(c, c0 + 2 * VL);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + 1 * VL);
+        s12.intoArray(c, c1 + 2 * VL);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + 1 * VL);
+        s22.intoArray(c, c2 + 2 * VL);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + 1 * VL);
+        s32.intoArray(c, c3 + 2 * VL);
+        s40.intoArray(c, c4);
+        s41.intoArray(c, c4 + 1 * VL);
+        s42.intoArray(c, c4 + 2 * VL);
+        s50.intoArray(c, c5);
+        s51.intoArray(c, c5 + 1 * VL);
+        s52.intoArray(c, c5 + 2 * VL);
+        s60.intoArray(c, c6);
+        s61.intoArray(c, c6 + 1 * VL);
+        s62.intoArray(c, c6 + 2 * VL);
+        s70.intoArray(c, c7);
+        s71.intoArray(c, c7 + 1 * VL);
+        s72.intoArray(c, c7 + 2 * VL);
+    }
+
+    private static void tile8x2(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, s60, s61, s70, s71;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+            s10 = FloatVector.fromArray(SPECIES, c, c1);
+            s11 = FloatVector.fromArray(SPECIES, c, c1 + 1 * VL);
+            s20 = FloatVector.fromArray(SPECIES, c, c2);
+            s21 = FloatVector.fromArray(SPECIES, c, c2 + 1 * VL);
+            s30 = FloatVector.fromArray(SPECIES, c, c3);
+            s31 = FloatVector.fromArray(SPECIES, c, c3 + 1 * VL);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s41 = FloatVector.fromArray(SPECIES, c, c4 + 1 * VL);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s51 = FloatVector.fromArray(SPECIES, c, c5 + 1 * VL);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s61 = FloatVector.fromArray(SPECIES, c, c6 + 1 * VL);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
+            s71 = FloatVector.fromArray(SPECIES, c, c7 + 1 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z; s10 = z; s11 = z; s20 = z; s21 = z; s30 = z; s31 = z; s40 = z; s41 = z; s50 = z; s51 = z; s60 = z; s61 = z; s70 = z; s71 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10); s11 = x1.fma(b1, s11);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20); s21 = x2.fma(b1, s21);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30); s31 = x3.fma(b1, s31);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40); s41 = x4.fma(b1, s41);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50); s51 = x5.fma(b1, s51);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60); s61 = x6.fma(b1, s61);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70); s71 = x7.fma(b1, s71);
+            a7 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s10.intoArray(c, c1);
+        s11.intoArray(c, c1 + 1 * VL);
+        s20.intoArray(c, c2);
+        s21.intoArray(c, c2 + 1 * VL);
+        s30.intoArray(c, c3);
+        s31.intoArray(c, c3 + 1 * VL);
+        s40.intoArray(c, c4);
+        s41.intoArray(c, c4 + 1 * VL);
+        s50.intoArray(c, c5);
+        s51.intoArray(c, c5 + 1 * VL);
+        s60.intoArray(c, c6);
+        s61.intoArray(c, c6 + 1 * VL);
+        s70.intoArray(c, c7);
+        s71.intoArray(c, c7 + 1 * VL);
+    }
+
+    private static void tile8x1(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int c1 = cOff + (i + 1) * ldc + j;
+        int c2 = cOff + (i + 2) * ldc + j;
+        int c3 = cOff + (i + 3) * ldc + j;
+        int c4 = cOff + (i + 4) * ldc + j;
+        int c5 = cOff + (i + 5) * ldc + j;
+        int c6 = cOff + (i + 6) * ldc + j;
+        int c7 = cOff + (i + 7) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        int a1 = aOff + (i + 1) * ars + p0 * acs;
+        int a2 = aOff + (i + 2) * ars + p0 * acs;
+        int a3 = aOff + (i + 3) * ars + p0 * acs;
+        int a4 = aOff + (i + 4) * ars + p0 * acs;
+        int a5 = aOff + (i + 5) * ars + p0 * acs;
+        int a6 = aOff + (i + 6) * ars + p0 * acs;
+        int a7 = aOff + (i + 7) * ars + p0 * acs;
+        FloatVector s00, s10, s20, s30, s40, s50, s60, s70;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s10 = FloatVector.fromArray(SPECIES, c, c1);
+            s20 = FloatVector.fromArray(SPECIES, c, c2);
+            s30 = FloatVector.fromArray(SPECIES, c, c3);
+            s40 = FloatVector.fromArray(SPECIES, c, c4);
+            s50 = FloatVector.fromArray(SPECIES, c, c5);
+            s60 = FloatVector.fromArray(SPECIES, c, c6);
+            s70 = FloatVector.fromArray(SPECIES, c, c7);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s10 = z; s20 = z; s30 = z; s40 = z; s50 = z; s60 = z; s70 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00);
+            a0 += acs;
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1]);
+            s10 = x1.fma(b0, s10);
+            a1 += acs;
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a[a2]);
+            s20 = x2.fma(b0, s20);
+            a2 += acs;
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a[a3]);
+            s30 = x3.fma(b0, s30);
+            a3 += acs;
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a[a4]);
+            s40 = x4.fma(b0, s40);
+            a4 += acs;
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a[a5]);
+            s50 = x5.fma(b0, s50);
+            a5 += acs;
+            FloatVector x6 = FloatVector.broadcast(SPECIES, a[a6]);
+            s60 = x6.fma(b0, s60);
+            a6 += acs;
+            FloatVector x7 = FloatVector.broadcast(SPECIES, a[a7]);
+            s70 = x7.fma(b0, s70);
+            a7 += acs;
+        }
+        s00.intoArray(c, c0);
+        s10.intoArray(c, c1);
+        s20.intoArray(c, c2);
+        s30.intoArray(c, c3);
+        s40.intoArray(c, c4);
+        s50.intoArray(c, c5);
+        s60.intoArray(c, c6);
+        s70.intoArray(c, c7);
+    }
+
+    private static void tile1x3(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00, s01, s02;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+            s02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z; s02 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01); s02 = x0.fma(b2, s02);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+        s02.intoArray(c, c0 + 2 * VL);
+    }
+
+    private static void tile1x2(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00, s01;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+            s01 = FloatVector.fromArray(SPECIES, c, c0 + 1 * VL);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z; s01 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + 1 * VL);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
+        s01.intoArray(c, c0 + 1 * VL);
+    }
+
+    private static void tile1x1(int i, int j, int p0, int p1, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean load) {
+        int c0 = cOff + (i + 0) * ldc + j;
+        int a0 = aOff + (i + 0) * ars + p0 * acs;
+        FloatVector s00;
+        if (load) {
+            s00 = FloatVector.fromArray(SPECIES, c, c0);
+        } else {
+            FloatVector z = FloatVector.zero(SPECIES);
+            s00 = z;
+        }
+        int bi = bOff + p0 * ldb + j;
+        for (int p = p0; p < p1; p++, bi += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0]);
+            s00 = x0.fma(b0, s00);
+            a0 += acs;
+        }
+        s00.intoArray(c, c0);
+    }
+
+    /** The scalar reference of {@link #gemm}: plain triple loop, float accumulation, p ascending. */
+    public static void gemmScalar(int rows, int cols, int depth, float[] a, int aOff, int aRowStride, int aColStride,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float sum = accumulate ? c[cOff + i * ldc + j] : 0f;
+                for (int p = 0; p < depth; p++) {
+                    sum += a[aOff + i * aRowStride + p * aColStride] * b[bOff + p * ldb + j];
+                }
+                c[cOff + i * ldc + j] = sum;
+            }
+        }
+    }
+}

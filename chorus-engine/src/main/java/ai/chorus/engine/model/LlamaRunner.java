@@ -1,0 +1,420 @@
+package ai.chorus.engine.model;
+
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.kernel.Attention;
+import ai.chorus.engine.kernel.CrossEntropy;
+import ai.chorus.engine.kernel.Embedding;
+import ai.chorus.engine.kernel.Matmul;
+import ai.chorus.engine.kernel.Residual;
+import ai.chorus.engine.kernel.RmsNorm;
+import ai.chorus.engine.kernel.Rope;
+import ai.chorus.engine.kernel.SwiGlu;
+import ai.chorus.engine.parallel.WorkerPool;
+
+import java.util.Arrays;
+
+/**
+ * Runs a {@link LlamaModel}'s forward and backward passes over a workspace sized once for at most
+ * {@code maxBatch × maxSeq} tokens, in the shape of llm.c: every activation lives in one flat
+ * float[] at a fixed offset, each layer is a list of explicit kernel calls, and nothing is
+ * allocated per pass (beyond the small task objects of the parallel loops).
+ *
+ * <p>Per layer: x → RMSNorm → [q|k|v] = one matmul → RoPE on q and k → causal attention → o_proj
+ * → residual; → RMSNorm → [gate|up] = one matmul → SwiGLU → down_proj → residual. The forward
+ * matmuls read weights transposed ([in, out]); the transposes are rebuilt whenever the model's
+ * weights version changes.
+ */
+public final class LlamaRunner {
+
+    private final LlamaModel model;
+    private final ModelConfig config;
+    private final ParameterLayout layout;
+    private final WorkerPool pool;
+    private final Rope rope;
+    private final Attention attention;
+    private final int maxBatch;
+    private final int maxSeq;
+    private final int dim;
+    private final int ffn;
+    private final int vocab;
+    private final int heads;
+    private final int layers;
+    private final float eps;
+
+    // transposed weights [in, out] for the forward matmuls
+    private final float[] weightsT;
+    private final int[] qkvT;
+    private final int[] oT;
+    private final int[] gateUpT;
+    private final int[] downT;
+    private final int lmHeadT;
+    private long transposedVersion = Long.MIN_VALUE;
+
+    // activations: one flat buffer, offsets per layer (capacity rows R = maxBatch·maxSeq)
+    private final float[] acts;
+    private final int[] residual; // L+1 entries, [R, d]
+    private final int[] ln1;
+    private final int[] rinv1;
+    private final int[] qkv;
+    private final int[] probs;
+    private final int[] attended;
+    private final int[] mid;
+    private final int[] ln2;
+    private final int[] rinv2;
+    private final int[] gateUp;
+    private final int[] hidden;
+    private final int lnFinal;
+    private final int rinvFinal;
+    private final int logits;
+    private final int proj;
+    private final float[] losses;
+    private final float[] lse;
+
+    // gradients of activations, reused by every layer
+    private final float[] dres;
+    private final float[] dln;
+    private final float[] dqkv;
+    private final float[] dattended;
+    private final float[] dhidden;
+    private final float[] dgateUp;
+
+    private int lastRows;
+
+    public LlamaRunner(LlamaModel model, WorkerPool pool, int maxBatch, int maxSeq) {
+        this.model = model;
+        this.config = model.config();
+        this.layout = model.layout();
+        this.pool = pool;
+        this.maxBatch = maxBatch;
+        this.maxSeq = maxSeq;
+        this.dim = config.hiddenSize();
+        this.ffn = config.intermediateSize();
+        this.vocab = config.vocabSize();
+        this.heads = config.numAttentionHeads();
+        this.layers = config.numHiddenLayers();
+        this.eps = (float) config.rmsNormEps();
+        if (maxBatch < 1 || maxSeq < 1) {
+            throw new InvalidInputException("batch and sequence length must be positive, got "
+                    + maxBatch + " x " + maxSeq);
+        }
+        if (maxSeq > config.maxPositionEmbeddings()) {
+            throw new InvalidInputException("sequence length " + maxSeq + " exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        this.rope = new Rope(config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
+        this.attention = new Attention(heads, config.headDim(), maxSeq, pool.threads());
+
+        Allocator t = new Allocator();
+        qkvT = new int[layers];
+        oT = new int[layers];
+        gateUpT = new int[layers];
+        downT = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            qkvT[l] = t.take((long) dim * 3 * dim);
+            oT[l] = t.take((long) dim * dim);
+            gateUpT[l] = t.take((long) dim * 2 * ffn);
+            downT[l] = t.take((long) ffn * dim);
+        }
+        lmHeadT = t.take((long) dim * vocab);
+        weightsT = new float[t.size()];
+
+        long rows = (long) maxBatch * maxSeq;
+        Allocator a = new Allocator();
+        residual = new int[layers + 1];
+        ln1 = new int[layers];
+        rinv1 = new int[layers];
+        qkv = new int[layers];
+        probs = new int[layers];
+        attended = new int[layers];
+        mid = new int[layers];
+        ln2 = new int[layers];
+        rinv2 = new int[layers];
+        gateUp = new int[layers];
+        hidden = new int[layers];
+        residual[0] = a.take(rows * dim);
+        for (int l = 0; l < layers; l++) {
+            ln1[l] = a.take(rows * dim);
+            rinv1[l] = a.take(rows);
+            qkv[l] = a.take(rows * 3 * dim);
+            probs[l] = a.take(rows * heads * maxSeq);
+            attended[l] = a.take(rows * dim);
+            mid[l] = a.take(rows * dim);
+            ln2[l] = a.take(rows * dim);
+            rinv2[l] = a.take(rows);
+            gateUp[l] = a.take(rows * 2 * ffn);
+            hidden[l] = a.take(rows * ffn);
+            residual[l + 1] = a.take(rows * dim);
+        }
+        lnFinal = a.take(rows * dim);
+        rinvFinal = a.take(rows);
+        logits = a.take(rows * vocab);
+        proj = a.take(rows * dim);
+        acts = new float[a.size()];
+        int r = (int) rows;
+        losses = new float[r];
+        lse = new float[r];
+        dres = new float[r * dim];
+        dln = new float[r * dim];
+        dqkv = new float[r * 3 * dim];
+        dattended = new float[r * dim];
+        dhidden = new float[r * ffn];
+        dgateUp = new float[r * 2 * ffn];
+    }
+
+    /** Bump allocator of offsets in one flat buffer. */
+    private static final class Allocator {
+        private long size;
+
+        int take(long n) {
+            long at = size;
+            size += n;
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new InvalidInputException("workspace of " + size + " floats exceeds one Java array;"
+                        + " reduce the batch size or sequence length");
+            }
+            return (int) at;
+        }
+
+        int size() {
+            return (int) size;
+        }
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    public int maxSeq() {
+        return maxSeq;
+    }
+
+    /** Floats held by the workspace (activations, their gradients, transposed weights). */
+    public long workspaceFloats() {
+        return (long) acts.length + weightsT.length + losses.length + lse.length + dres.length + dln.length
+                + dqkv.length + dattended.length + dhidden.length + dgateUp.length;
+    }
+
+    /** Rebuilds the transposed weights if the model's weights changed since the last pass. */
+    private void ensureTransposed() {
+        if (transposedVersion == model.weightsVersion()) {
+            return;
+        }
+        float[] w = model.parameterBuffer();
+        for (int l = 0; l < layers; l++) {
+            Matmul.transpose(pool, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim);
+            Matmul.transpose(pool, w, layout.o(l), weightsT, oT[l], dim, dim);
+            Matmul.transpose(pool, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim);
+            Matmul.transpose(pool, w, layout.down(l), weightsT, downT[l], dim, ffn);
+        }
+        Matmul.transpose(pool, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim);
+        transposedVersion = model.weightsVersion();
+    }
+
+    private void checkShape(int batch, int seq) {
+        if (batch < 1 || seq < 1 || seq > maxSeq || (long) batch * seq > (long) maxBatch * maxSeq) {
+            throw new InvalidInputException("batch " + batch + " x sequence " + seq
+                    + " does not fit the workspace of " + maxBatch + " x " + maxSeq);
+        }
+    }
+
+    /** Checks every token id is in [0, vocab): a bad id is user input, not an index error. */
+    public void checkTokens(int[] tokens, int off, int n, String what) {
+        for (int i = off; i < off + n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new InvalidInputException(what + " id " + tokens[i] + " at index " + i
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    /**
+     * The forward pass over {@code batch} sequences of {@code seq} tokens (row-major [batch, seq]),
+     * leaving the logits [batch·seq, vocab] in the workspace.
+     */
+    public void forward(int[] tokens, int tokOff, int batch, int seq) {
+        checkShape(batch, seq);
+        checkTokens(tokens, tokOff, batch * seq, "token");
+        ensureTransposed();
+        int rows = batch * seq;
+        lastRows = rows;
+        float[] w = model.parameterBuffer();
+        Embedding.forward(acts, residual[0], tokens, tokOff, rows, w, layout.embed(), dim);
+        for (int l = 0; l < layers; l++) {
+            RmsNorm.forward(pool, acts, ln1[l], acts, residual[l], w, layout.inputNorm(l), acts, rinv1[l], rows, dim, eps);
+            Matmul.forward(pool, acts, qkv[l], acts, ln1[l], weightsT, qkvT[l], rows, dim, 3 * dim);
+            rope.apply(pool, acts, qkv[l], 3 * dim, rows, seq, 0, 2 * heads, false); // q and k heads are adjacent
+            attention.forward(pool, acts, attended[l], acts, probs[l], acts, qkv[l], batch, seq);
+            Matmul.forward(pool, acts, proj, acts, attended[l], weightsT, oT[l], rows, dim, dim);
+            Residual.forward(pool, acts, mid[l], acts, residual[l], acts, proj, rows * dim);
+            RmsNorm.forward(pool, acts, ln2[l], acts, mid[l], w, layout.postNorm(l), acts, rinv2[l], rows, dim, eps);
+            Matmul.forward(pool, acts, gateUp[l], acts, ln2[l], weightsT, gateUpT[l], rows, dim, 2 * ffn);
+            SwiGlu.forward(pool, acts, hidden[l], acts, gateUp[l], rows, ffn);
+            Matmul.forward(pool, acts, proj, acts, hidden[l], weightsT, downT[l], rows, ffn, dim);
+            Residual.forward(pool, acts, residual[l + 1], acts, mid[l], acts, proj, rows * dim);
+        }
+        RmsNorm.forward(pool, acts, lnFinal, acts, residual[layers], w, layout.finalNorm(), acts, rinvFinal, rows, dim, eps);
+        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, rows, dim, vocab);
+    }
+
+    /**
+     * One micro-batch of training: forward, loss, and backward, adding this micro-batch's gradients
+     * to the model's gradient buffer. The loss gradient is scaled by {@code lossScale}
+     * (1 / tokens of the whole optimizer step). Returns the sum of the per-token losses, summed in
+     * row order in double.
+     */
+    public double forwardBackward(int[] tokens, int tokOff, int[] targets, int tgtOff, int batch, int seq,
+                                  float lossScale) {
+        checkTokens(targets, tgtOff, batch * seq, "target");
+        forward(tokens, tokOff, batch, seq);
+        int rows = batch * seq;
+        CrossEntropy.forwardBackward(pool, acts, logits, targets, tgtOff, rows, vocab, losses, 0, lossScale);
+        backward(tokens, tokOff, batch, seq);
+        return sumLosses(rows);
+    }
+
+    /** Sum of the per-token losses of the last forward, with targets; no backward. */
+    public double loss(int[] tokens, int tokOff, int[] targets, int tgtOff, int batch, int seq) {
+        checkTokens(targets, tgtOff, batch * seq, "target");
+        forward(tokens, tokOff, batch, seq);
+        int rows = batch * seq;
+        CrossEntropy.forward(pool, acts, logits, targets, tgtOff, rows, vocab, losses, 0, lse, 0);
+        return sumLosses(rows);
+    }
+
+    /** out[outOff + m] = log p(targets[m] | tokens ≤ m) for every row of the batch. */
+    public void targetLogProbs(int[] tokens, int tokOff, int[] targets, int tgtOff, int batch, int seq,
+                               float[] out, int outOff) {
+        loss(tokens, tokOff, targets, tgtOff, batch, seq);
+        for (int m = 0; m < batch * seq; m++) {
+            out[outOff + m] = -losses[m];
+        }
+    }
+
+    /**
+     * Next-token logits after each of {@code batch} sequences: out[b·vocab, (b+1)·vocab) = logits of the
+     * last position of sequence b.
+     */
+    public void lastLogits(int[] tokens, int tokOff, int batch, int seq, float[] out) {
+        forward(tokens, tokOff, batch, seq);
+        for (int b = 0; b < batch; b++) {
+            copyLogits(b * seq + seq - 1, out, b * vocab);
+        }
+    }
+
+    /**
+     * Copies the logits of row {@code row} of the last {@link #forward} into out[outOff, outOff + vocab).
+     * (After {@link #forwardBackward} the workspace holds the logits' gradient instead.)
+     */
+    public void copyLogits(int row, float[] out, int outOff) {
+        if (row < 0 || row >= lastRows) {
+            throw new IndexOutOfBoundsException("row " + row + " of " + lastRows);
+        }
+        System.arraycopy(acts, logits + row * vocab, out, outOff, vocab);
+    }
+
+    private double sumLosses(int rows) {
+        double sum = 0;
+        for (int m = 0; m < rows; m++) {
+            sum += losses[m];
+        }
+        return sum;
+    }
+
+    private void backward(int[] tokens, int tokOff, int batch, int seq) {
+        int rows = batch * seq;
+        float[] w = model.parameterBuffer();
+        float[] g = model.gradientBuffer();
+        // lm_head and final norm; the logits now hold dlogits
+        Matmul.backwardInput(pool, dln, 0, acts, logits, w, layout.lmHead(), rows, dim, vocab, false);
+        Matmul.backwardWeight(pool, g, layout.lmHead(), acts, logits, acts, lnFinal, rows, dim, vocab);
+        Arrays.fill(dres, 0, rows * dim, 0f);
+        RmsNorm.backward(pool, dres, 0, g, layout.finalNorm(), dln, 0, acts, residual[layers], w, layout.finalNorm(),
+                acts, rinvFinal, rows, dim);
+        for (int l = layers - 1; l >= 0; l--) {
+            // dres is d(residual[l+1]); the residual passes it unchanged to mid[l] and to down_proj's output
+            Matmul.backwardInput(pool, dhidden, 0, dres, 0, w, layout.down(l), rows, ffn, dim, false);
+            Matmul.backwardWeight(pool, g, layout.down(l), dres, 0, acts, hidden[l], rows, ffn, dim);
+            SwiGlu.backward(pool, dgateUp, 0, dhidden, 0, acts, gateUp[l], rows, ffn);
+            Matmul.backwardInput(pool, dln, 0, dgateUp, 0, w, layout.gateUp(l), rows, dim, 2 * ffn, false);
+            Matmul.backwardWeight(pool, g, layout.gateUp(l), dgateUp, 0, acts, ln2[l], rows, dim, 2 * ffn);
+            RmsNorm.backward(pool, dres, 0, g, layout.postNorm(l), dln, 0, acts, mid[l], w, layout.postNorm(l),
+                    acts, rinv2[l], rows, dim);
+            // dres is now d(mid[l]); again split by the residual into residual[l] and o_proj's output
+            Matmul.backwardInput(pool, dattended, 0, dres, 0, w, layout.o(l), rows, dim, dim, false);
+            Matmul.backwardWeight(pool, g, layout.o(l), dres, 0, acts, attended[l], rows, dim, dim);
+            attention.backward(pool, dqkv, 0, dattended, 0, acts, qkv[l], acts, probs[l], batch, seq);
+            rope.apply(pool, dqkv, 0, 3 * dim, rows, seq, 0, 2 * heads, true);
+            Matmul.backwardInput(pool, dln, 0, dqkv, 0, w, layout.qkv(l), rows, dim, 3 * dim, false);
+            Matmul.backwardWeight(pool, g, layout.qkv(l), dqkv, 0, acts, ln1[l], rows, dim, 3 * dim);
+            RmsNorm.backward(pool, dres, 0, g, layout.inputNorm(l), dln, 0, acts, residual[l], w, layout.inputNorm(l),
+                    acts, rinv1[l], rows, dim);
+        }
+        Embedding.backward(g, layout.embed(), dres, 0, tokens, tokOff, rows, dim);
+    }
+
+    /** A cache for generating up to {@code maxPositions} tokens with {@link #forwardToken}. */
+    public KvCache newKvCache(int maxPositions) {
+        if (maxPositions < 1 || maxPositions > config.maxPositionEmbeddings()) {
+            throw new InvalidInputException("KV cache length " + maxPositions + " must be in [1, "
+                    + config.maxPositionEmbeddings() + "] (max_position_embeddings)");
+        }
+        ensureTransposed();
+        return new KvCache(model, maxPositions);
+    }
+
+    /**
+     * Feeds one token at {@code position} (= cache.length(), positions are fed in order) and returns
+     * the next-token logits. The returned array belongs to the cache and is overwritten by the next call.
+     */
+    public float[] forwardToken(int token, int position, KvCache cache) {
+        if (cache.weightsVersion != model.weightsVersion()) {
+            throw new IllegalStateException("the model's weights changed since this KV cache was created");
+        }
+        if (position != cache.length || position >= cache.maxPositions) {
+            throw new InvalidInputException("position " + position + " must be the cache length " + cache.length
+                    + " and below its capacity " + cache.maxPositions);
+        }
+        if (token < 0 || token >= vocab) {
+            throw new InvalidInputException("token id " + token + " is outside the vocabulary [0, " + vocab + ")");
+        }
+        ensureTransposed();
+        float[] w = model.parameterBuffer();
+        int headDim = config.headDim();
+        int maxPos = cache.maxPositions;
+        float scale = attention.scale();
+        System.arraycopy(w, layout.embed() + token * dim, cache.x, 0, dim);
+        for (int l = 0; l < layers; l++) {
+            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.inputNorm(l), cache.rinv, 0, 1, dim, eps);
+            Matmul.forward(pool, cache.qkv, 0, cache.norm, 0, weightsT, qkvT[l], 1, dim, 3 * dim);
+            rope.apply(pool, cache.qkv, 0, 3 * dim, 1, 1, position, 2 * heads, false);
+            int layerKeys = l * dim * maxPos;
+            int layerValues = l * maxPos * dim;
+            for (int c = 0; c < dim; c++) { // c = head·headDim + channel: the head-major kᵀ layout
+                cache.keysT[layerKeys + c * maxPos + position] = cache.qkv[dim + c];
+            }
+            System.arraycopy(cache.qkv, 2 * dim, cache.values, layerValues + position * dim, dim);
+            final int keysBase = layerKeys;
+            final int valuesBase = layerValues;
+            pool.run(heads, (h, worker) -> Attention.attendHead(cache.qkv, h * headDim, 0, 1, position,
+                    cache.keysT, keysBase + h * headDim * maxPos, maxPos,
+                    cache.values, valuesBase + h * headDim, dim,
+                    cache.probs, h * maxPos, 0, cache.attended, h * headDim, 0, headDim, scale));
+            Matmul.forward(pool, cache.proj, 0, cache.attended, 0, weightsT, oT[l], 1, dim, dim);
+            Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
+            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.postNorm(l), cache.rinv, 0, 1, dim, eps);
+            Matmul.forward(pool, cache.gateUp, 0, cache.norm, 0, weightsT, gateUpT[l], 1, dim, 2 * ffn);
+            SwiGlu.forward(pool, cache.hidden, 0, cache.gateUp, 0, 1, ffn);
+            Matmul.forward(pool, cache.proj, 0, cache.hidden, 0, weightsT, downT[l], 1, ffn, dim);
+            Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
+        }
+        RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.finalNorm(), cache.rinv, 0, 1, dim, eps);
+        Matmul.forward(pool, cache.logits, 0, cache.norm, 0, weightsT, lmHeadT, 1, dim, vocab);
+        cache.length = position + 1;
+        return cache.logits;
+    }
+}

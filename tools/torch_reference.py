@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Independent reference for the Chorus engine: the same Llama in plain PyTorch (no transformers).
+
+Usage: /usr/bin/python3 tools/torch_reference.py DIR [--steps N]
+
+DIR holds what the Java test wrote:
+  manifest.json  {"config": {hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
+                             vocab_size, rms_norm_eps, rope_theta, tie_word_embeddings},
+                  "batch": B, "seq": T,
+                  "tensors": [{"name": HF name, "shape": [...]}, ...],      # order of params.bin
+                  "optimizer": {"lr", "beta1", "beta2", "eps", "weight_decay", "grad_clip"}}
+  params.bin     float32 little-endian, the tensors concatenated in manifest order
+  tokens.bin     int32 little-endian, B*T input ids;  targets.bin  the same for targets
+
+The model runs in float64 (so it is the exact side of the comparison). Writes DIR/grads.bin
+(float64 LE, gradients in manifest order, of the mean cross-entropy over B*T) and prints one JSON
+line {"loss": L, "step_losses": [...]}: the loss, then the losses of N AdamW steps (torch.optim.AdamW,
+decay on dim >= 2, clip_grad_norm_) on the same batch, each measured before its update.
+"""
+import json, math, os, sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def rms_norm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rotate_half(x):  # HF convention: (i, i + hd/2) pairs
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def forward(p, cfg, tokens):
+    B, T = tokens.shape
+    d, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    hd, eps = d // H, cfg["rms_norm_eps"]
+    inv_freq = 1.0 / cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1)
+    x = p["model.embed_tokens.weight"][tokens]
+    for i in range(cfg["num_hidden_layers"]):
+        pre = "model.layers.%d." % i
+        h = rms_norm(x, p[pre + "input_layernorm.weight"], eps)
+        split = lambda t: t.view(B, T, H, hd).transpose(1, 2)
+        q = split(h @ p[pre + "self_attn.q_proj.weight"].T)
+        k = split(h @ p[pre + "self_attn.k_proj.weight"].T)
+        v = split(h @ p[pre + "self_attn.v_proj.weight"].T)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)
+        att = F.softmax(att.masked_fill(mask, float("-inf")), dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, d)
+        x = x + y @ p[pre + "self_attn.o_proj.weight"].T
+        h = rms_norm(x, p[pre + "post_attention_layernorm.weight"], eps)
+        g = h @ p[pre + "mlp.gate_proj.weight"].T
+        u = h @ p[pre + "mlp.up_proj.weight"].T
+        x = x + (F.silu(g) * u) @ p[pre + "mlp.down_proj.weight"].T
+    x = rms_norm(x, p["model.norm.weight"], eps)
+    head = p["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else p["lm_head.weight"]
+    return x @ head.T
+
+
+def main():
+    folder = sys.argv[1]
+    steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 0
+    man = json.load(open(os.path.join(folder, "manifest.json")))
+    cfg, B, T = man["config"], man["batch"], man["seq"]
+    flat = np.fromfile(os.path.join(folder, "params.bin"), dtype="<f4").astype(np.float64)
+    params, names, at = {}, [], 0
+    for t in man["tensors"]:
+        n = int(np.prod(t["shape"]))
+        params[t["name"]] = torch.tensor(flat[at:at + n].reshape(t["shape"]), requires_grad=True)
+        names.append(t["name"])
+        at += n
+    assert at == flat.size, "params.bin size does not match the manifest"
+    tokens = torch.from_numpy(np.fromfile(os.path.join(folder, "tokens.bin"), dtype="<i4").astype(np.int64)).view(B, T)
+    targets = torch.from_numpy(np.fromfile(os.path.join(folder, "targets.bin"), dtype="<i4").astype(np.int64)).view(-1)
+    V = cfg["vocab_size"]
+
+    loss = F.cross_entropy(forward(params, cfg, tokens).view(-1, V), targets)
+    loss.backward()
+    np.concatenate([params[n].grad.numpy().ravel() for n in names]).astype("<f8").tofile(
+        os.path.join(folder, "grads.bin"))
+
+    step_losses = []
+    if steps:
+        o = man["optimizer"]
+        decay = [params[n] for n in names if params[n].dim() >= 2]
+        no_decay = [params[n] for n in names if params[n].dim() < 2]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": o["weight_decay"]},
+                                 {"params": no_decay, "weight_decay": 0.0}],
+                                lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            l = F.cross_entropy(forward(params, cfg, tokens).view(-1, V), targets)
+            l.backward()
+            torch.nn.utils.clip_grad_norm_([params[n] for n in names], o["grad_clip"])
+            opt.step()
+            step_losses.append(l.item())
+    print(json.dumps({"loss": loss.item(), "step_losses": step_losses}))
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    main()
