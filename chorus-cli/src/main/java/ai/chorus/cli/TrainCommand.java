@@ -1,0 +1,272 @@
+package ai.chorus.cli;
+
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.train.Plan;
+import ai.chorus.core.train.TrainJob;
+import ai.chorus.core.train.TrainSettings;
+import ai.chorus.core.train.TrainStep;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.InvalidInputException;
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train the seed, the experts, the dense baseline or the random-split ablation.",
+            "Every job is independent, writes only its own folder, and is resumable (--resume).",
+            "Examples:",
+            "  chorus train --run runs/demo --seed",
+            "  chorus train --run runs/demo --experts all --jobs 2",
+            "  chorus train --run runs/demo --expert 3 --resume",
+            "  chorus train --run runs/demo --dense",
+            "  chorus train --run runs/demo --random-split --jobs 2",
+            "  chorus train --run runs/demo --all"})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunOption run;
+
+    @Mixin
+    Output output;
+
+    @Mixin
+    PlanCommand.SettingsOptions settings;
+
+    static final class Which {
+        @Option(names = "--seed", description = "Train the seed model on all train data.")
+        boolean seed;
+
+        @Option(names = "--expert", paramLabel = "I", description = "Train expert I (branched from the seed).")
+        Integer expert;
+
+        @Option(names = "--experts", paramLabel = "all|I,J,…", description = "Train several experts: 'all' or a list.")
+        String experts;
+
+        @Option(names = "--dense", description = "Train the compute-matched dense baseline.")
+        boolean dense;
+
+        @Option(names = "--random-split", description = "Train the random-split ablation experts.")
+        boolean randomSplit;
+
+        @Option(names = "--all", description = "Train everything not yet trained: seed, experts, dense, random split.")
+        boolean all;
+
+        @Option(names = "--job", hidden = true, paramLabel = "KIND:I", description = "One job, e.g. random:2 (used by --jobs).")
+        String job;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Option(names = "--jobs", defaultValue = "1", paramLabel = "N",
+            description = "Run up to N expert jobs at once, as separate processes (default: ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Worker threads per job (default: the cores divided among --jobs).")
+    Integer threads;
+
+    @Option(names = "--resume", description = "Continue jobs from their last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--force", description = "Retrain jobs that are already complete (or that have a checkpoint).")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        output.to(spec.commandLine().getOut());
+        if (jobs < 1) {
+            throw new InvalidInputException("--jobs must be at least 1, got " + jobs);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int perJob = threads != null ? threads : Math.max(1, cores / jobs);
+        if (perJob < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + perJob);
+        }
+        RunDir runDir = run.runDir();
+        TrainSettings s = TrainStep.settings(runDir, settings.preset, null, settings.budget);
+        Plan plan = TrainStep.plan(runDir, s);
+
+        List<TrainJob.Result> results = new ArrayList<>();
+        if (which.seed || which.all) {
+            results.add(TrainStep.runJob(runDir, plan, plan.seed(), perJob, resume, force, ConsoleProgress.detect()));
+        }
+        if (which.expert != null) {
+            results.add(TrainStep.runJob(runDir, plan, expert(plan.experts(), which.expert), perJob, resume, force,
+                    ConsoleProgress.detect()));
+        }
+        if (which.experts != null || which.all) {
+            results.addAll(runMany(runDir, plan, selectExperts(plan), perJob));
+        }
+        if (which.dense || which.all) {
+            results.add(TrainStep.runJob(runDir, plan, plan.dense(), perJob, resume, force, ConsoleProgress.detect()));
+        }
+        if (which.randomSplit || which.all) {
+            results.addAll(runMany(runDir, plan, plan.random(), perJob));
+        }
+        if (which.job != null) {
+            results.add(TrainStep.runJob(runDir, plan, byName(plan, which.job), perJob, resume, force,
+                    ConsoleProgress.detect()));
+        }
+        report(results);
+        return 0;
+    }
+
+    private List<Plan.Job> selectExperts(Plan plan) {
+        if (which.experts == null || which.experts.equals("all")) {
+            return plan.experts();
+        }
+        List<Plan.Job> out = new ArrayList<>();
+        for (String part : which.experts.split(",")) {
+            try {
+                out.add(expert(plan.experts(), Integer.parseInt(part.trim())));
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("--experts '" + which.experts + "' must be 'all' or a list like 0,2,3");
+            }
+        }
+        return out;
+    }
+
+    private static Plan.Job expert(List<Plan.Job> experts, int i) {
+        if (i < 0 || i >= experts.size()) {
+            throw new InvalidInputException("--expert " + i + " is out of range: this run has experts 0.."
+                    + (experts.size() - 1));
+        }
+        return experts.get(i);
+    }
+
+    private static Plan.Job byName(Plan plan, String name) {
+        String[] p = name.split(":");
+        try {
+            return switch (p[0]) {
+                case "seed" -> plan.seed();
+                case "dense" -> plan.dense();
+                case "expert" -> expert(plan.experts(), Integer.parseInt(p[1]));
+                case "random" -> expert(plan.random(), Integer.parseInt(p[1]));
+                default -> throw new InvalidInputException("--job '" + name + "' is unknown");
+            };
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            throw new InvalidInputException("--job '" + name + "' must look like expert:3 or random:0");
+        }
+    }
+
+    /** Runs jobs in this process (--jobs 1) or as up to --jobs child processes, one per job. */
+    private List<TrainJob.Result> runMany(RunDir runDir, Plan plan, List<Plan.Job> list, int perJob)
+            throws IOException, InterruptedException {
+        List<TrainJob.Result> results = new ArrayList<>();
+        if (jobs == 1) {
+            for (Plan.Job j : list) {
+                results.add(TrainStep.runJob(runDir, plan, j, perJob, resume, force, ConsoleProgress.detect()));
+            }
+            return results;
+        }
+        List<Plan.Job> pending = new ArrayList<>();
+        for (Plan.Job j : list) {
+            if (force || !TrainJob.isComplete(j)) {
+                pending.add(j);
+            } else {
+                results.add(new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), Double.NaN, Double.NaN, 0,
+                        true, false));
+            }
+        }
+        Progress progress = ConsoleProgress.detect();
+        try (Progress.Task task = progress.start("train " + list.size() + " jobs × " + jobs + " processes",
+                pending.size(), "jobs")) {
+            List<Process> running = new ArrayList<>();
+            List<Plan.Job> runningJobs = new ArrayList<>();
+            int next = 0;
+            while (next < pending.size() || !running.isEmpty()) {
+                while (running.size() < jobs && next < pending.size()) {
+                    Plan.Job j = pending.get(next++);
+                    running.add(spawn(runDir, j, perJob));
+                    runningJobs.add(j);
+                }
+                Thread.sleep(200);
+                for (int i = running.size() - 1; i >= 0; i--) {
+                    Process p = running.get(i);
+                    if (!p.isAlive()) {
+                        Plan.Job j = runningJobs.get(i);
+                        if (p.exitValue() != 0) {
+                            for (Process other : running) {
+                                other.destroy();
+                            }
+                            throw new InvalidInputException(j.name() + " failed (exit " + p.exitValue() + "); see "
+                                    + j.dir().resolve("train.log") + " and re-run with --resume");
+                        }
+                        results.add(new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), Double.NaN,
+                                Double.NaN, 0, false, false));
+                        running.remove(i);
+                        runningJobs.remove(i);
+                        task.advance(1);
+                        task.status("finished " + j.name());
+                    }
+                }
+            }
+        }
+        return results;
+    }
+
+    private Process spawn(RunDir runDir, Plan.Job j, int perJob) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of("train", "--run", runDir.toString(), "--job",
+                (j.kind() == Plan.Kind.RANDOM ? "random:" : "expert:") + j.index(), "--threads",
+                Integer.toString(perJob)));
+        if (resume) {
+            cmd.add("--resume");
+        }
+        if (force) {
+            cmd.add("--force");
+        }
+        java.nio.file.Files.createDirectories(j.dir());
+        File log = j.dir().resolve("train.log").toFile();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    private void report(List<TrainJob.Result> results) {
+        List<Map<String, Object>> json = new ArrayList<>();
+        for (TrainJob.Result r : results) {
+            if (r.skipped()) {
+                output.line(String.format("  %-10s already trained (%s); --force retrains it", r.name(), r.dir()));
+            } else if (Double.isNaN(r.finalTrainLoss())) {
+                output.line(String.format("  %-10s trained in a child process → %s", r.name(), r.dir()));
+            } else {
+                output.line(String.format("  %-10s %,d steps  loss %.4f  val %.4f  %.1f s%s → %s", r.name(), r.steps(),
+                        r.finalTrainLoss(), r.finalValidLoss(), r.seconds(), r.resumed() ? " (resumed)" : "",
+                        r.dir()));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("job", r.name());
+            m.put("dir", r.dir().toString());
+            m.put("steps", r.steps());
+            m.put("tokens", r.tokens());
+            m.put("skipped", r.skipped());
+            m.put("resumed", r.resumed());
+            if (!Double.isNaN(r.finalTrainLoss())) {
+                m.put("train_loss", r.finalTrainLoss());
+                m.put("valid_loss", r.finalValidLoss());
+                m.put("seconds", r.seconds());
+            }
+            json.add(m);
+        }
+        output.result(Map.of("jobs", json));
+    }
+}

@@ -1,0 +1,281 @@
+package ai.chorus.core.train;
+
+import ai.chorus.core.Chorus;
+import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.FloatTensor;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.io.TrainingStateFile;
+import ai.chorus.engine.model.LlamaModel;
+import ai.chorus.engine.optim.LrSchedule;
+import ai.chorus.engine.parallel.WorkerPool;
+import ai.chorus.engine.train.TrainConfig;
+import ai.chorus.engine.train.Trainer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job of a {@link Plan}: the seed, an expert, the dense baseline or a random-split expert.
+ *
+ * <p>A job reads the shards and (unless it is the seed) the seed model, and writes only its own
+ * folder: {@code config.json} + {@code model.safetensors} (a Hugging Face Llama folder),
+ * {@code provenance.json}, {@code documents.txt} (the ids it trained on), {@code train.jsonl}
+ * (training and validation curves) and, while running, {@code checkpoint.safetensors}: weights,
+ * AdamW moments, step and data cursor in one atomically written file, so a job killed at any
+ * moment resumes from its last checkpoint and ends bit-identical to an uninterrupted run.
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String PROVENANCE = "provenance.json";
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String CURVES = "train.jsonl";
+    public static final String DOCUMENTS = "documents.txt";
+
+    /** How the job ended. */
+    public record Result(String name, Path dir, long steps, long tokens, double finalTrainLoss,
+                         double finalValidLoss, double seconds, boolean skipped, boolean resumed) {}
+
+    private TrainJob() {}
+
+    /** True once the job has written its final model and provenance. */
+    public static boolean isComplete(Plan.Job job) {
+        return Files.isRegularFile(job.dir().resolve(PROVENANCE))
+                && Files.isRegularFile(job.dir().resolve(Checkpoints.WEIGHTS_FILE));
+    }
+
+    /**
+     * @param resume continue from the job's checkpoint (required when one exists)
+     * @param force discard whatever the job folder holds and train from the start
+     */
+    public static Result run(Plan.Job job, TrainSettings s, ShardReader data, int threads, boolean resume,
+                             boolean force, Progress progress) throws IOException {
+        Path dir = job.dir();
+        Path checkpoint = dir.resolve(CHECKPOINT);
+        if (force) {
+            for (String f : List.of(PROVENANCE, CHECKPOINT, CURVES, DOCUMENTS, Checkpoints.WEIGHTS_FILE,
+                    ai.chorus.engine.io.HfConfig.FILE_NAME)) {
+                Files.deleteIfExists(dir.resolve(f));
+            }
+        } else if (isComplete(job)) {
+            return new Result(job.name(), dir, job.steps(), job.tokens(), Double.NaN, Double.NaN, 0, true, false);
+        } else if (Files.exists(checkpoint) && !resume) {
+            throw new InvalidInputException(job.name() + " has a checkpoint in " + dir
+                    + "; pass --resume to continue it or --force to start over");
+        }
+        if (job.branchFrom() != null && !Files.isRegularFile(job.branchFrom().resolve(Checkpoints.WEIGHTS_FILE))) {
+            throw new InvalidInputException(job.name() + " branches from " + job.branchFrom()
+                    + ", which holds no trained model; run 'chorus train --seed' first");
+        }
+        Files.createDirectories(dir);
+        ModelConfig model = job.model();
+        String started = Instant.now().toString();
+        long t0 = System.nanoTime();
+
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            LlamaModel llama = new LlamaModel(model);
+            String branchHash = null;
+            if (job.branchFrom() == null) {
+                llama.initialize(s.initSeed());
+            } else {
+                Checkpoints.loadInto(job.branchFrom(), model, llama.parameters());
+                branchHash = sha256(job.branchFrom().resolve(Checkpoints.WEIGHTS_FILE));
+            }
+            int warmup = (int) Math.round(job.steps() * s.warmupFraction());
+            LrSchedule schedule = LrSchedule.warmupCosine(job.lr(), job.lr() * s.minLrRatio(), warmup,
+                    Math.toIntExact(job.steps()));
+            Trainer trainer = new Trainer(llama, new TrainConfig(schedule, 0.9, 0.95, 1e-8, s.weightDecay(),
+                    s.gradClip()), pool, s.batch(), s.seqLen());
+            long dataSeed = s.dataSeed() * 1_000_003L + job.kind().ordinal() * 1009L + job.index();
+            BatchSampler sampler = new BatchSampler(data, job.trainDocs(), dataSeed, s.batch(), s.seqLen());
+            ValidationSet valid = ValidationSet.of(data, job.validDocs().length > 0 ? job.validDocs()
+                    : job.trainDocs(), s);
+
+            boolean resumed = false;
+            if (resume && Files.exists(checkpoint)) {
+                restore(checkpoint, job, trainer, sampler);
+                resumed = true;
+                LOG.info("{}: resumed at step {} of {}", job.name(), trainer.stepsTaken(), job.steps());
+            } else {
+                writeDocumentList(dir, data, job.trainDocs());
+            }
+            truncateCurves(dir.resolve(CURVES), trainer.stepsTaken());
+
+            int[] tokens = new int[s.batch() * s.seqLen()];
+            int[] targets = new int[tokens.length];
+            double lastLoss = Double.NaN;
+            double lastValid = Double.NaN;
+            try (BufferedWriter curves = Files.newBufferedWriter(dir.resolve(CURVES), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                 Progress.Task task = progress.start("train " + job.name(), job.steps(), "steps")) {
+                task.advance(trainer.stepsTaken());
+                long windowStart = System.nanoTime();
+                long windowSteps = 0;
+                while (trainer.stepsTaken() < job.steps()) {
+                    sampler.next(tokens, targets);
+                    lastLoss = trainer.step(tokens, targets);
+                    if (!Double.isFinite(lastLoss)) {
+                        throw new InvalidInputException(job.name() + ": the loss diverged (" + lastLoss + ") at step "
+                                + trainer.stepsTaken() + "; lower lr in run.json and re-run with --force");
+                    }
+                    long step = trainer.stepsTaken();
+                    windowSteps++;
+                    ObjectNode line = JSON.createObjectNode();
+                    line.put("step", step).put("tokens", step * tokens.length).put("loss", lastLoss)
+                            .put("lr", trainer.lastLearningRate()).put("grad_norm", trainer.lastGradientNorm());
+                    if (step % s.evalEvery() == 0 || step == job.steps()) {
+                        lastValid = valid.loss(trainer);
+                        line.put("val_loss", lastValid);
+                    }
+                    curves.write(JSON.writeValueAsString(line));
+                    curves.newLine();
+                    double seconds = (System.nanoTime() - windowStart) / 1e9;
+                    task.status(String.format("loss %.3f%s · %,.0f tok/s", lastLoss,
+                            Double.isNaN(lastValid) ? "" : String.format(" · val %.3f", lastValid),
+                            windowSteps * tokens.length / Math.max(seconds, 1e-9)));
+                    task.advance(1);
+                    if (step % s.checkpointEvery() == 0 && step < job.steps()) {
+                        curves.flush();
+                        saveCheckpoint(checkpoint, trainer, sampler);
+                    }
+                }
+            }
+            Map<String, String> meta = Map.of("chorus.job", job.name());
+            Checkpoints.save(dir, model, llama.parameters(), meta);
+            writeProvenance(job, s, dir, started, branchHash, trainer.stepsTaken() * tokens.length, dataSeed,
+                    lastLoss, lastValid);
+            Files.deleteIfExists(checkpoint);
+            return new Result(job.name(), dir, job.steps(), job.tokens(), lastLoss, lastValid,
+                    (System.nanoTime() - t0) / 1e9, false, resumed);
+        }
+    }
+
+    private static void saveCheckpoint(Path file, Trainer trainer, BatchSampler sampler) throws IOException {
+        List<FloatTensor> tensors = new ArrayList<>(trainer.model().parameters());
+        int size = trainer.model().parameterBuffer().length;
+        tensors.add(new FloatTensor("adamw.m", new int[] {size}, trainer.optimizer().firstMoment(), 0));
+        tensors.add(new FloatTensor("adamw.v", new int[] {size}, trainer.optimizer().secondMoment(), 0));
+        Map<String, String> scalars = new LinkedHashMap<>();
+        scalars.put("step", Long.toString(trainer.stepsTaken()));
+        scalars.put("data_cursor", sampler.cursor().encode());
+        TrainingStateFile.save(file, scalars, tensors);
+    }
+
+    private static void restore(Path file, Plan.Job job, Trainer trainer, BatchSampler sampler) throws IOException {
+        int size = trainer.model().parameterBuffer().length;
+        float[] m = new float[size];
+        float[] v = new float[size];
+        List<FloatTensor> targets = new ArrayList<>(trainer.model().parameters());
+        targets.add(new FloatTensor("adamw.m", new int[] {size}, m, 0));
+        targets.add(new FloatTensor("adamw.v", new int[] {size}, v, 0));
+        Map<String, String> scalars = TrainingStateFile.loadInto(file, targets);
+        try {
+            long step = Long.parseLong(scalars.get("step"));
+            if (step < 0 || step > job.steps()) {
+                throw new NumberFormatException("step " + step + " outside the job's " + job.steps());
+            }
+            trainer.optimizer().restore(step, m, v);
+            sampler.seek(BatchSampler.Cursor.decode(scalars.get("data_cursor")));
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(file + " does not belong to this job (" + e.getMessage()
+                    + "); re-run with --force to start over");
+        }
+        trainer.model().weightsChanged();
+    }
+
+    /** Drops curve lines after {@code step}: they came from the run a crash interrupted. */
+    private static void truncateCurves(Path file, long step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                JsonNode n = JSON.readTree(line);
+                if (n.path("step").asLong(Long.MAX_VALUE) <= step) {
+                    kept.add(line);
+                }
+            } catch (IOException e) {
+                break; // a torn last line from the crash
+            }
+        }
+        AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    }
+
+    private static void writeDocumentList(Path dir, ShardReader data, int[] docs) throws IOException {
+        StringBuilder b = new StringBuilder(docs.length * 33);
+        for (int d : docs) {
+            b.append(data.document(d).id().hex()).append('\n');
+        }
+        AtomicFiles.writeString(dir.resolve(DOCUMENTS), b.toString());
+    }
+
+    private static void writeProvenance(Plan.Job job, TrainSettings s, Path dir, String started, String branchHash,
+                                        long tokensSeen, long dataSeed, double loss, double valid) throws IOException {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("job", job.name());
+        p.put("kind", job.kind().name().toLowerCase(java.util.Locale.ROOT));
+        if (job.kind() == Plan.Kind.EXPERT || job.kind() == Plan.Kind.RANDOM) {
+            p.put("expert", job.index());
+        }
+        ObjectNode branch = p.putObject("branched_from");
+        if (job.branchFrom() == null) {
+            branch.putNull("path");
+            branch.put("init_seed", s.initSeed());
+        } else {
+            branch.put("path", job.branchFrom().toString());
+            branch.put("sha256", branchHash);
+        }
+        p.put("documents", job.trainDocs().length);
+        p.put("documents_file", DOCUMENTS);
+        p.put("documents_sha256", sha256(dir.resolve(DOCUMENTS)));
+        p.put("data_order_seed", dataSeed);
+        p.put("steps", job.steps());
+        p.put("tokens_seen", tokensSeen);
+        p.put("flops", job.flops());
+        p.put("final_train_loss", loss);
+        p.put("final_valid_loss", valid);
+        p.set("hyperparameters", RunSpec.JSON.valueToTree(s));
+        p.put("peak_lr", job.lr());
+        p.put("started", started);
+        p.put("finished", Instant.now().toString());
+        p.put("chorus_version", Chorus.VERSION);
+        p.put("git_commit", Chorus.gitCommit());
+        AtomicFiles.writeString(dir.resolve(PROVENANCE), RunSpec.JSON.writeValueAsString(p) + "\n");
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package ai.chorus.core.train;
+
+import ai.chorus.core.cluster.ClusterAssignments;
+import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.InvalidInputException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * {@code chorus plan} and {@code chorus train}: reads the run's train settings (writing the preset's
+ * into {@code run.json} the first time), builds the {@link Plan} and runs the jobs asked for.
+ */
+public final class TrainStep {
+    public static final String SECTION = "train";
+    private static final ObjectMapper JSON = RunSpec.JSON.copy()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    private TrainStep() {}
+
+    /**
+     * The run's train settings. The first call writes {@code preset} (default "demo") into run.json;
+     * later calls read what is there, so a user's edits stick. {@code experts} and {@code budget},
+     * when given, override and are saved.
+     */
+    public static TrainSettings settings(RunDir run, String preset, Integer experts, String budget)
+            throws IOException {
+        run.requirePrepared();
+        RunSpec spec = RunSpec.read(run);
+        TrainSettings s;
+        if (spec.has(SECTION) && preset == null) {
+            JsonNode node = spec.root().get(SECTION);
+            try {
+                s = JSON.treeToValue(node, TrainSettings.class);
+            } catch (JsonProcessingException e) {
+                throw new InvalidInputException(run.runJson() + " has an invalid 'train' section ("
+                        + e.getOriginalMessage() + "); fix it or pass --preset to start from a preset");
+            }
+        } else {
+            int k = experts != null ? experts : clusteredExperts(run);
+            s = Presets.named(preset == null ? "demo" : preset, k);
+        }
+        boolean changed = !spec.has(SECTION) || preset != null;
+        if (experts != null && experts != s.experts()) {
+            s = s.withExperts(experts);
+            changed = true;
+        }
+        if (budget != null && !budget.equals(s.budget())) {
+            s = s.withBudget(budget);
+            changed = true;
+        }
+        if (changed) {
+            spec.root().set(SECTION, RunSpec.JSON.valueToTree(s));
+            spec.write(run.runJson());
+        }
+        return s;
+    }
+
+    /** The expert count of the run's clustering, or 4 when it has not been clustered yet. */
+    private static int clusteredExperts(RunDir run) {
+        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
+            return 4;
+        }
+        ClusterAssignments a = ClusterAssignments.read(run.clustersDir());
+        int max = -1;
+        for (int i = 0; i < a.size(); i++) {
+            max = Math.max(max, a.expert(i));
+        }
+        return max + 1;
+    }
+
+    public static Plan plan(RunDir run, TrainSettings s) {
+        run.requirePrepared();
+        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
+            throw new InvalidInputException("run " + run + " has not been clustered; run 'chorus cluster --run "
+                    + run + "' before training");
+        }
+        return Plan.of(run, s, ShardReader.open(run.dataDir()), ClusterAssignments.read(run.clustersDir()));
+    }
+
+    /** Runs one job in this process. */
+    public static TrainJob.Result runJob(RunDir run, Plan plan, Plan.Job job, int threads, boolean resume,
+                                         boolean force, Progress progress) throws IOException {
+        return TrainJob.run(job, plan.settings(), ShardReader.open(run.dataDir()), threads, resume, force, progress);
+    }
+}
