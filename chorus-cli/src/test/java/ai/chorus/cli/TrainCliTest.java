@@ -1,0 +1,142 @@
+package ai.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.train.TrainJob;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code chorus train} end to end: a job killed mid-run and resumed ends byte-identical to an
+ * uninterrupted one; experts trained in parallel processes equal experts trained one after the
+ * other; plan's compute matching; and the refusals.
+ */
+class TrainCliTest {
+    static final int STEPS = 400;
+
+    @TempDir
+    static Path tmp;
+
+    static RunDir base;
+
+    @BeforeAll
+    static void trainSeed() throws IOException {
+        base = TinyRun.create(tmp.resolve("base"), STEPS, 10);
+        CliRunner.Result r = CliRunner.run("train", "--run", base.toString(), "--seed", "--threads", "2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+
+    private static RunDir copy(String name) throws IOException {
+        Path to = tmp.resolve(name);
+        TinyRun.copyTree(base.root(), to);
+        return RunDir.of(to);
+    }
+
+    private static Process spawn(RunDir run, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "train", "--run", run.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(run.root().resolve("child.log").toFile()).start();
+    }
+
+    @Test
+    void aKilledJobResumesToTheSameBytesAsAnUninterruptedOne() throws Exception {
+        RunDir straight = copy("straight");
+        assertThat(CliRunner.run("train", "--run", straight.toString(), "--expert", "0", "--threads", "2")
+                .exitCode()).isZero();
+
+        RunDir killed = copy("killed");
+        Path checkpoint = killed.expertDir(0).resolve(TrainJob.CHECKPOINT);
+        Process child = spawn(killed, "--expert", "0", "--threads", "1");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(checkpoint) && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(30); // let it run past the checkpoint, so the resume must discard work
+        child.destroyForcibly().waitFor();
+        assertThat(checkpoint).as("the child wrote a checkpoint before it was killed").exists();
+        assertThat(killed.expertDir(0).resolve(TrainJob.PROVENANCE)).as("killed before it finished").doesNotExist();
+
+        CliRunner.Result refused = CliRunner.run("train", "--run", killed.toString(), "--expert", "0");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("--resume");
+
+        CliRunner.Result resumed = CliRunner.run("train", "--run", killed.toString(), "--expert", "0", "--resume",
+                "--threads", "2");
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("(resumed)");
+
+        assertThat(Files.readAllBytes(killed.expertDir(0).resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(straight.expertDir(0).resolve("model.safetensors")));
+        assertThat(Files.readAllLines(killed.expertDir(0).resolve(TrainJob.CURVES)))
+                .isEqualTo(Files.readAllLines(straight.expertDir(0).resolve(TrainJob.CURVES)));
+        assertThat(checkpoint).doesNotExist();
+    }
+
+    @Test
+    void expertsTrainedInParallelProcessesEqualExpertsTrainedInTurn() throws IOException {
+        RunDir sequential = copy("sequential");
+        RunDir parallel = copy("parallel");
+        assertThat(CliRunner.run("train", "--run", sequential.toString(), "--experts", "all", "--jobs", "1",
+                "--threads", "1").exitCode()).isZero();
+        CliRunner.Result p = CliRunner.run("train", "--run", parallel.toString(), "--experts", "all", "--jobs", "2");
+        assertThat(p.exitCode()).as(p.err()).isZero();
+        for (int e = 0; e < 2; e++) {
+            assertThat(Files.readAllBytes(parallel.expertDir(e).resolve("model.safetensors")))
+                    .as("expert %d", e)
+                    .isEqualTo(Files.readAllBytes(sequential.expertDir(e).resolve("model.safetensors")));
+        }
+        JsonNode prov = new ObjectMapper().readTree(parallel.expertDir(1).resolve(TrainJob.PROVENANCE).toFile());
+        assertThat(prov.get("branched_from").get("sha256").asText()).hasSize(64);
+        assertThat(prov.get("documents_sha256").asText()).hasSize(64);
+        assertThat(prov.get("tokens_seen").asLong()).isEqualTo(4L * 32 * STEPS);
+    }
+
+    @Test
+    void planMatchesDenseComputeToTheExperts() throws IOException {
+        CliRunner.Result r = CliRunner.run("plan", "--run", base.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        double dense = json.get("dense_flops").asDouble();
+        double experts = json.get("experts_flops").asDouble();
+        assertThat(dense / experts).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+    }
+
+    @Test
+    void refusalsNameTheProblem() throws IOException {
+        CliRunner.Result out = CliRunner.run("train", "--run", base.toString(), "--expert", "7");
+        assertThat(out.exitCode()).isEqualTo(2);
+        assertThat(out.err()).contains("--expert 7").contains("0..1");
+
+        RunDir unclustered = copy("unclustered");
+        try (var walk = Files.walk(unclustered.clustersDir())) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        CliRunner.Result noClusters = CliRunner.run("train", "--run", unclustered.toString(), "--expert", "0");
+        assertThat(noClusters.exitCode()).isEqualTo(2);
+        assertThat(noClusters.err()).contains("chorus cluster");
+
+        RunDir mismatched = copy("mismatched");
+        Path config = mismatched.seedDir().resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"hidden_size\": 32", "\"hidden_size\": 48"));
+        CliRunner.Result bad = CliRunner.run("train", "--run", mismatched.toString(), "--expert", "1");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err().trim().lines()).hasSize(1);
+        assertThat(bad.err()).contains("hidden_size");
+        assertThat(mismatched.expertDir(1).resolve("model.safetensors")).doesNotExist();
+    }
+}
