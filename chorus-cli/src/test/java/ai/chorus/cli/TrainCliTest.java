@@ -115,6 +115,22 @@ class TrainCliTest {
     }
 
     @Test
+    void generatesFromATrainedModelReproduciblyAndRefusesBadFolders() throws IOException {
+        String[] args = {"generate", "--model", base.seedDir().toString(), "--prompt", "the cat", "--max-tokens",
+            "12", "--seed", "5", "--json"};
+        CliRunner.Result a = CliRunner.run(args);
+        CliRunner.Result b = CliRunner.run(args);
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(a.out());
+        assertThat(json.get("generated_tokens").asInt()).isBetween(1, 12);
+        assertThat(b.out()).isEqualTo(a.out());
+
+        CliRunner.Result missing = CliRunner.run("generate", "--model", tmp.resolve("nope").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--model");
+    }
+
+    @Test
     void refusalsNameTheProblem() throws IOException {
         CliRunner.Result out = CliRunner.run("train", "--run", base.toString(), "--expert", "7");
         assertThat(out.exitCode()).isEqualTo(2);

@@ -1,0 +1,129 @@
+package ai.chorus.core.generate;
+
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.io.HfConfig;
+import ai.chorus.engine.model.KvCache;
+import ai.chorus.engine.model.LlamaModel;
+import ai.chorus.engine.model.LlamaRunner;
+import ai.chorus.engine.parallel.WorkerPool;
+import ai.chorus.engine.sample.Sampler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Continues a prompt with one model folder (an expert, the seed, the dense model): encodes the
+ * prompt, feeds it through the KV cache, then samples token by token until {@code <|endoftext|>},
+ * the token limit, or the end of the model's context.
+ */
+public final class TextGenerator implements AutoCloseable {
+    /** What a generation produced. */
+    public record Result(String text, int promptTokens, int generatedTokens, String stopReason, double seconds) {}
+
+    private final ModelConfig config;
+    private final BpeTokenizer tokenizer;
+    private final WorkerPool pool;
+    private final LlamaRunner runner;
+
+    private TextGenerator(ModelConfig config, BpeTokenizer tokenizer, WorkerPool pool, LlamaRunner runner) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+        this.runner = runner;
+    }
+
+    /**
+     * @param modelDir a folder with config.json + model.safetensors
+     * @param tokenizerJson the tokenizer, or null to look for tokenizer.json in the model folder and
+     *     its parents (a run directory keeps it at the root)
+     */
+    public static TextGenerator open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
+        if (!Files.isDirectory(modelDir)) {
+            throw new InvalidInputException("--model " + modelDir + " is not a directory; give a model folder "
+                    + "such as runs/demo/experts/e00");
+        }
+        Path tok = tokenizerJson != null ? tokenizerJson : findTokenizer(modelDir);
+        BpeTokenizer tokenizer = BpeTokenizer.load(tok);
+        ModelConfig config = HfConfig.read(modelDir.resolve(HfConfig.FILE_NAME)).model();
+        if (config.vocabSize() != tokenizer.vocabSize()) {
+            throw new InvalidInputException("the model in " + modelDir + " has vocab_size " + config.vocabSize()
+                    + " but " + tok + " has " + tokenizer.vocabSize() + " tokens; give the run's tokenizer with --tokenizer");
+        }
+        LlamaModel model = new LlamaModel(config);
+        Checkpoints.loadInto(modelDir, config, model.parameters());
+        WorkerPool pool = new WorkerPool(threads);
+        return new TextGenerator(config, tokenizer, pool, new LlamaRunner(model, pool, 1, config.maxPositionEmbeddings()));
+    }
+
+    private static Path findTokenizer(Path modelDir) {
+        for (Path p = modelDir.toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("tokenizer.json");
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new InvalidInputException("no tokenizer.json in " + modelDir + " or its parent folders; pass --tokenizer");
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * @param onText receives each new piece of text as soon as it decodes to whole characters
+     */
+    public Result generate(String prompt, int maxTokens, Sampler.Settings settings, long seed, Consumer<String> onText) {
+        long t0 = System.nanoTime();
+        int[] promptIds = tokenizer.encode(prompt);
+        int context = config.maxPositionEmbeddings();
+        // An empty prompt starts from the document separator, as every training document is preceded by one.
+        int[] ids = promptIds.length == 0 ? new int[] {tokenizer.endOfTextId()} : promptIds;
+        if (ids.length >= context) {
+            throw new InvalidInputException("the prompt is " + ids.length + " tokens; this model's context is "
+                    + context + " (max_position_embeddings); shorten the prompt");
+        }
+        KvCache cache = runner.newKvCache(context);
+        float[] logits = null;
+        for (int i = 0; i < ids.length; i++) {
+            logits = runner.forwardToken(ids[i], i, cache);
+        }
+        Sampler sampler = new Sampler(settings, seed);
+        int[] out = new int[Math.min(maxTokens, context - ids.length)];
+        int n = 0;
+        String stop = maxTokens <= context - ids.length ? "max_tokens" : "context";
+        String emitted = "";
+        while (n < out.length) {
+            int next = sampler.sample(logits);
+            if (next == tokenizer.endOfTextId()) {
+                stop = "end_of_text";
+                break;
+            }
+            out[n++] = next;
+            String text = tokenizer.decode(Arrays.copyOf(out, n));
+            // Hold back a trailing replacement character: it may be the first bytes of a longer character.
+            int stable = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
+            if (stable > emitted.length()) {
+                onText.accept(text.substring(emitted.length(), stable));
+                emitted = text.substring(0, stable);
+            }
+            if (n < out.length) {
+                logits = runner.forwardToken(next, ids.length + n - 1, cache);
+            }
+        }
+        String text = tokenizer.decode(Arrays.copyOf(out, n));
+        if (text.length() > emitted.length()) {
+            onText.accept(text.substring(emitted.length()));
+        }
+        return new Result(text, promptIds.length, n, stop, (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
