@@ -123,7 +123,9 @@ class TrainCliTest {
         assertThat(a.exitCode()).as(a.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(a.out());
         assertThat(json.get("generated_tokens").asInt()).isBetween(1, 12);
-        assertThat(b.out()).isEqualTo(a.out());
+        assertThat(new ObjectMapper().readTree(b.out()).get("text")).isEqualTo(json.get("text"));
+        // The tiny model has learned its corpus: greedy-ish decoding continues the memorised sentence.
+        assertThat(json.get("text").asText()).startsWith(" sat on the mat");
 
         CliRunner.Result missing = CliRunner.run("generate", "--model", tmp.resolve("nope").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
