@@ -30,11 +30,12 @@ public final class MatmulBench {
                 float[] w = random(n * k);
                 float[] y = random(m * n);
                 double flops = 2.0 * m * k * n;
-                double fwd = best(() -> Matmul.forward(pool, y, 0, x, 0, w, 0, m, k, n));
+                int ld = Matmul.paddedStride(n);
+                float[] wT = new float[k * ld];
+                double fwd = best(() -> Matmul.forward(pool, y, 0, x, 0, wT, 0, ld, m, k, n));
                 double din = best(() -> Matmul.backwardInput(pool, x, 0, y, 0, w, 0, m, k, n, false));
                 double dw = best(() -> Matmul.backwardWeight(pool, w, 0, y, 0, x, 0, m, k, n));
-                float[] wT = new float[n * k];
-                double tr = best(() -> Matmul.transpose(pool, w, 0, wT, 0, n, k));
+                double tr = best(() -> Matmul.transpose(pool, w, 0, wT, 0, n, k, ld));
                 System.out.printf(Locale.ROOT, "%-8s M=%d K=%d N=%d  forward %.1f  dInput %.1f  dWeight %.1f GFLOP/s"
                                 + "  (%.2f + %.2f + %.2f ms), transpose %.2f ms%n", names[s], m, k, n, flops / fwd / 1e9,
                         flops / din / 1e9, flops / dw / 1e9, fwd * 1e3, din * 1e3, dw * 1e3, tr * 1e3);

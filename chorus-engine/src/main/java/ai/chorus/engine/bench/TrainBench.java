@@ -117,7 +117,8 @@ public final class TrainBench {
     static double matmulGflops(WorkerPool pool, int m, int k, int n) {
         SplittableRandom random = new SplittableRandom(1);
         float[] a = new float[m * k];
-        float[] b = new float[k * n];
+        int ld = Matmul.paddedStride(n);
+        float[] b = new float[k * ld];
         float[] c = new float[m * n];
         for (int i = 0; i < a.length; i++) {
             a[i] = (float) random.nextDouble(-1, 1);
@@ -128,7 +129,7 @@ public final class TrainBench {
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < 8; rep++) {
             long t0 = System.nanoTime();
-            Matmul.forward(pool, c, 0, a, 0, b, 0, m, k, n);
+            Matmul.forward(pool, c, 0, a, 0, b, 0, ld, m, k, n);
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         return 2.0 * m * k * n / best / 1e9;

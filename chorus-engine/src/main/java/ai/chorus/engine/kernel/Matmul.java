@@ -30,10 +30,23 @@ public final class Matmul {
     private Matmul() {
     }
 
-    /** out[M,N] = inp[M,K]·Wᵀ, with the weight given transposed as weightT[K,N] (row-major). */
+    /**
+     * out[M,N] = inp[M,K]·Wᵀ, with the weight given transposed as weightT[K,N], rows {@code ldT} ≥ N
+     * floats apart (see {@link #paddedStride}).
+     */
     public static void forward(WorkerPool pool, float[] out, int outOff, float[] inp, int inpOff,
-                               float[] weightT, int weightTOff, int m, int k, int n) {
-        gemm(pool, m, n, k, inp, inpOff, k, 1, weightT, weightTOff, n, out, outOff, n, false);
+                               float[] weightT, int weightTOff, int ldT, int m, int k, int n) {
+        gemm(pool, m, n, k, inp, inpOff, k, 1, weightT, weightTOff, ldT, out, outOff, n, false);
+    }
+
+    /**
+     * A row stride for an N-wide matrix that the matmul streams as B: N rounded up to whole vectors
+     * plus one cache line, because rows a multiple of 4 KiB apart all fall into one L1 set and a
+     * KC-row panel would evict itself (measured: lm_head of L ran at half speed).
+     */
+    public static int paddedStride(int n) {
+        int vectors = (n + VL - 1) / VL * VL;
+        return vectors + 16;
     }
 
     /** dinp[M,K] (+)= dout[M,N]·W[N,K]. */
@@ -49,32 +62,34 @@ public final class Matmul {
     }
 
     /**
-     * dst[K,N] = src[N,K]ᵀ. Blocks of 64 rows × 8 columns: the eight destination rows being filled
-     * are N floats apart, often a power of two, so more of them at once would collide in one L1 set.
+     * dst[K,N] = src[N,K]ᵀ, dst rows {@code ldDst} ≥ N floats apart. Blocks of 64 rows × 8 columns: the
+     * eight destination rows being filled may be a power of two apart, and more at once would collide
+     * in one L1 set.
      */
-    public static void transpose(WorkerPool pool, float[] src, int srcOff, float[] dst, int dstOff, int n, int k) {
+    public static void transpose(WorkerPool pool, float[] src, int srcOff, float[] dst, int dstOff, int n, int k,
+                                 int ldDst) {
         int blocks = (n + 63) / 64;
         pool.run(blocks, (block, worker) -> {
             int r0 = block * 64;
             int r1 = Math.min(n, r0 + 64);
             int c = 0;
             for (; c + 8 <= k; c += 8) {
-                int d = dstOff + c * n;
+                int d = dstOff + c * ldDst;
                 for (int r = r0; r < r1; r++) {
                     int s = srcOff + r * k + c;
                     dst[d + r] = src[s];
-                    dst[d + n + r] = src[s + 1];
-                    dst[d + 2 * n + r] = src[s + 2];
-                    dst[d + 3 * n + r] = src[s + 3];
-                    dst[d + 4 * n + r] = src[s + 4];
-                    dst[d + 5 * n + r] = src[s + 5];
-                    dst[d + 6 * n + r] = src[s + 6];
-                    dst[d + 7 * n + r] = src[s + 7];
+                    dst[d + ldDst + r] = src[s + 1];
+                    dst[d + 2 * ldDst + r] = src[s + 2];
+                    dst[d + 3 * ldDst + r] = src[s + 3];
+                    dst[d + 4 * ldDst + r] = src[s + 4];
+                    dst[d + 5 * ldDst + r] = src[s + 5];
+                    dst[d + 6 * ldDst + r] = src[s + 6];
+                    dst[d + 7 * ldDst + r] = src[s + 7];
                 }
             }
             for (; c < k; c++) {
                 for (int r = r0; r < r1; r++) {
-                    dst[dstOff + c * n + r] = src[srcOff + r * k + c];
+                    dst[dstOff + c * ldDst + r] = src[srcOff + r * k + c];
                 }
             }
         });

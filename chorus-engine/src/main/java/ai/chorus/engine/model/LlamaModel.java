@@ -30,6 +30,8 @@ public final class LlamaModel {
     public LlamaModel(ModelConfig config) {
         this.config = config;
         this.layout = new ParameterLayout(config);
+        Memory.ensureAvailable(2L * layout.size(), "the parameters and gradients of a "
+                + layout.size() + "-parameter model");
         this.params = new float[layout.size()];
         this.grads = new float[layout.size()];
         this.parameterViews = layout.views(params, "");

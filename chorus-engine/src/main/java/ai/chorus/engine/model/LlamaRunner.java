@@ -22,8 +22,8 @@ import java.util.Arrays;
  *
  * <p>Per layer: x → RMSNorm → [q|k|v] = one matmul → RoPE on q and k → causal attention → o_proj
  * → residual; → RMSNorm → [gate|up] = one matmul → SwiGLU → down_proj → residual. The forward
- * matmuls read weights transposed ([in, out]); the transposes are rebuilt whenever the model's
- * weights version changes.
+ * matmuls read weights transposed ([in, out], rows padded by {@link Matmul#paddedStride}); the
+ * transposes are rebuilt whenever the model's weights version changes.
  */
 public final class LlamaRunner {
 
@@ -49,6 +49,10 @@ public final class LlamaRunner {
     private final int[] gateUpT;
     private final int[] downT;
     private final int lmHeadT;
+    private final int ldQkv;
+    private final int ldDim;
+    private final int ldGateUp;
+    private final int ldVocab;
     private long transposedVersion = Long.MIN_VALUE;
 
     // activations: one flat buffer, offsets per layer (capacity rows R = maxBatch·maxSeq)
@@ -110,14 +114,17 @@ public final class LlamaRunner {
         oT = new int[layers];
         gateUpT = new int[layers];
         downT = new int[layers];
+        ldQkv = Matmul.paddedStride(3 * dim);
+        ldDim = Matmul.paddedStride(dim);
+        ldGateUp = Matmul.paddedStride(2 * ffn);
+        ldVocab = Matmul.paddedStride(vocab);
         for (int l = 0; l < layers; l++) {
-            qkvT[l] = t.take((long) dim * 3 * dim);
-            oT[l] = t.take((long) dim * dim);
-            gateUpT[l] = t.take((long) dim * 2 * ffn);
-            downT[l] = t.take((long) ffn * dim);
+            qkvT[l] = t.take((long) dim * ldQkv);
+            oT[l] = t.take((long) dim * ldDim);
+            gateUpT[l] = t.take((long) dim * ldGateUp);
+            downT[l] = t.take((long) ffn * ldDim);
         }
-        lmHeadT = t.take((long) dim * vocab);
-        weightsT = new float[t.size()];
+        lmHeadT = t.take((long) dim * ldVocab);
 
         long rows = (long) maxBatch * maxSeq;
         Allocator a = new Allocator();
@@ -150,8 +157,12 @@ public final class LlamaRunner {
         rinvFinal = a.take(rows);
         logits = a.take(rows * vocab);
         proj = a.take(rows * dim);
-        acts = new float[a.size()];
         int r = (int) rows;
+        long scratch = rows * (2 + 6L * dim + 3L * ffn);
+        Memory.ensureAvailable((long) t.size() + a.size() + scratch, "the workspace for batch " + maxBatch
+                + " x sequence " + maxSeq);
+        weightsT = new float[t.size()];
+        acts = new float[a.size()];
         losses = new float[r];
         lse = new float[r];
         dres = new float[r * dim];
@@ -206,12 +217,12 @@ public final class LlamaRunner {
         }
         float[] w = model.parameterBuffer();
         for (int l = 0; l < layers; l++) {
-            Matmul.transpose(pool, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim);
-            Matmul.transpose(pool, w, layout.o(l), weightsT, oT[l], dim, dim);
-            Matmul.transpose(pool, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim);
-            Matmul.transpose(pool, w, layout.down(l), weightsT, downT[l], dim, ffn);
+            Matmul.transpose(pool, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
+            Matmul.transpose(pool, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
+            Matmul.transpose(pool, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
+            Matmul.transpose(pool, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
         }
-        Matmul.transpose(pool, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim);
+        Matmul.transpose(pool, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
         transposedVersion = model.weightsVersion();
     }
 
@@ -246,19 +257,19 @@ public final class LlamaRunner {
         Embedding.forward(acts, residual[0], tokens, tokOff, rows, w, layout.embed(), dim);
         for (int l = 0; l < layers; l++) {
             RmsNorm.forward(pool, acts, ln1[l], acts, residual[l], w, layout.inputNorm(l), acts, rinv1[l], rows, dim, eps);
-            Matmul.forward(pool, acts, qkv[l], acts, ln1[l], weightsT, qkvT[l], rows, dim, 3 * dim);
+            Matmul.forward(pool, acts, qkv[l], acts, ln1[l], weightsT, qkvT[l], ldQkv, rows, dim, 3 * dim);
             rope.apply(pool, acts, qkv[l], 3 * dim, rows, seq, 0, 2 * heads, false); // q and k heads are adjacent
             attention.forward(pool, acts, attended[l], acts, probs[l], acts, qkv[l], batch, seq);
-            Matmul.forward(pool, acts, proj, acts, attended[l], weightsT, oT[l], rows, dim, dim);
+            Matmul.forward(pool, acts, proj, acts, attended[l], weightsT, oT[l], ldDim, rows, dim, dim);
             Residual.forward(pool, acts, mid[l], acts, residual[l], acts, proj, rows * dim);
             RmsNorm.forward(pool, acts, ln2[l], acts, mid[l], w, layout.postNorm(l), acts, rinv2[l], rows, dim, eps);
-            Matmul.forward(pool, acts, gateUp[l], acts, ln2[l], weightsT, gateUpT[l], rows, dim, 2 * ffn);
+            Matmul.forward(pool, acts, gateUp[l], acts, ln2[l], weightsT, gateUpT[l], ldGateUp, rows, dim, 2 * ffn);
             SwiGlu.forward(pool, acts, hidden[l], acts, gateUp[l], rows, ffn);
-            Matmul.forward(pool, acts, proj, acts, hidden[l], weightsT, downT[l], rows, ffn, dim);
+            Matmul.forward(pool, acts, proj, acts, hidden[l], weightsT, downT[l], ldDim, rows, ffn, dim);
             Residual.forward(pool, acts, residual[l + 1], acts, mid[l], acts, proj, rows * dim);
         }
         RmsNorm.forward(pool, acts, lnFinal, acts, residual[layers], w, layout.finalNorm(), acts, rinvFinal, rows, dim, eps);
-        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, rows, dim, vocab);
+        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, ldVocab, rows, dim, vocab);
     }
 
     /**
@@ -390,7 +401,7 @@ public final class LlamaRunner {
         System.arraycopy(w, layout.embed() + token * dim, cache.x, 0, dim);
         for (int l = 0; l < layers; l++) {
             RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.inputNorm(l), cache.rinv, 0, 1, dim, eps);
-            Matmul.forward(pool, cache.qkv, 0, cache.norm, 0, weightsT, qkvT[l], 1, dim, 3 * dim);
+            Matmul.forward(pool, cache.qkv, 0, cache.norm, 0, weightsT, qkvT[l], ldQkv, 1, dim, 3 * dim);
             rope.apply(pool, cache.qkv, 0, 3 * dim, 1, 1, position, 2 * heads, false);
             int layerKeys = l * dim * maxPos;
             int layerValues = l * maxPos * dim;
@@ -404,16 +415,16 @@ public final class LlamaRunner {
                     cache.keysT, keysBase + h * headDim * maxPos, maxPos,
                     cache.values, valuesBase + h * headDim, dim,
                     cache.probs, h * maxPos, 0, cache.attended, h * headDim, 0, headDim, scale));
-            Matmul.forward(pool, cache.proj, 0, cache.attended, 0, weightsT, oT[l], 1, dim, dim);
+            Matmul.forward(pool, cache.proj, 0, cache.attended, 0, weightsT, oT[l], ldDim, 1, dim, dim);
             Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
             RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.postNorm(l), cache.rinv, 0, 1, dim, eps);
-            Matmul.forward(pool, cache.gateUp, 0, cache.norm, 0, weightsT, gateUpT[l], 1, dim, 2 * ffn);
+            Matmul.forward(pool, cache.gateUp, 0, cache.norm, 0, weightsT, gateUpT[l], ldGateUp, 1, dim, 2 * ffn);
             SwiGlu.forward(pool, cache.hidden, 0, cache.gateUp, 0, 1, ffn);
-            Matmul.forward(pool, cache.proj, 0, cache.hidden, 0, weightsT, downT[l], 1, ffn, dim);
+            Matmul.forward(pool, cache.proj, 0, cache.hidden, 0, weightsT, downT[l], ldDim, 1, ffn, dim);
             Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
         }
         RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.finalNorm(), cache.rinv, 0, 1, dim, eps);
-        Matmul.forward(pool, cache.logits, 0, cache.norm, 0, weightsT, lmHeadT, 1, dim, vocab);
+        Matmul.forward(pool, cache.logits, 0, cache.norm, 0, weightsT, lmHeadT, ldVocab, 1, dim, vocab);
         cache.length = position + 1;
         return cache.logits;
     }

@@ -51,12 +51,13 @@ class KernelGradientTest {
     private void matmulMatchesScalar(int m, int k, int n) {
         float[] x = randomFloats(random, m * k, 1);
         float[] w = randomFloats(random, n * k, 1);
-        float[] wT = new float[k * n];
-        Matmul.transpose(POOL, w, 0, wT, 0, n, k);
+        int ld = Matmul.paddedStride(n);
+        float[] wT = new float[k * ld];
+        Matmul.transpose(POOL, w, 0, wT, 0, n, k, ld);
         float[] y = new float[m * n];
-        Matmul.forward(POOL, y, 0, x, 0, wT, 0, m, k, n);
+        Matmul.forward(POOL, y, 0, x, 0, wT, 0, ld, m, k, n);
         float[] ref = new float[m * n];
-        Matmul.gemmScalar(m, n, k, x, 0, k, 1, wT, 0, n, ref, 0, n, false);
+        Matmul.gemmScalar(m, n, k, x, 0, k, 1, wT, 0, ld, ref, 0, n, false);
         assertClose("y", y, ref, 1e-5);
         float[] dw = randomFloats(random, n * k, 1);
         float[] dwRef = dw.clone();

@@ -174,6 +174,8 @@ class TrainerTest {
                     .hasMessageContaining("outside the vocabulary");
             assertThatThrownBy(() -> trainer.step(new int[15], new int[15])).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("multiple of batch x seq");
+            assertThatThrownBy(() -> new LlamaRunner(model, pool, 6000, 64)).as("a workspace beyond the heap")
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("-Xmx");
         }
     }
 
