@@ -132,7 +132,11 @@ final class Charts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setYAxisMin(yMin).setYAxisMax(yMax);
+        // XChart derives odd tick steps (113k, 225k, …) from the data; a round axis end gives round ticks.
         chart.getStyler().setXAxisMin(0.0);
+        if (curve.size() > 0) {
+            chart.getStyler().setXAxisMax(roundUp(curve.tokens()[curve.size() - 1]));
+        }
         chart.getStyler().setXAxisTickLabelsFormattingFunction(Html::tokens);
         chart.getStyler().setYAxisDecimalPattern("0.0");
         if (curve.size() > 0) {
@@ -154,6 +158,20 @@ final class Charts {
             valid.setLineWidth(1.2f);
         }
         return chart;
+    }
+
+    /** The smallest of 1, 2, 2.5, 5 × 10^n that is at least {@code x} (x > 0). */
+    static double roundUp(double x) {
+        if (!(x > 0)) {
+            return 1;
+        }
+        double decade = Math.pow(10, Math.floor(Math.log10(x)));
+        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+            if (step * decade >= x * (1 - 1e-12)) {
+                return step * decade;
+            }
+        }
+        return 10 * decade;
     }
 
     private static void style(AxesChartStyler s) {

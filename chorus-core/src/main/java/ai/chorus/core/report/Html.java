@@ -64,17 +64,13 @@ final class Html {
         return String.format(Locale.ROOT, "%.3g %sFLOP", v, prefixes[p]);
     }
 
-    /** A token count with an SI suffix: "1.00M". */
+    /** A token count with an SI suffix and at most 3 significant figures: "1M", "2.5M", "999k". */
     static String tokens(double tokens) {
-        if (Math.abs(tokens) >= 1e9) {
-            return String.format(Locale.ROOT, "%.3gG", tokens / 1e9);
-        }
-        if (Math.abs(tokens) >= 1e6) {
-            return String.format(Locale.ROOT, "%.3gM", tokens / 1e6);
-        }
-        if (Math.abs(tokens) >= 1e3) {
-            return String.format(Locale.ROOT, "%.3gk", tokens / 1e3);
-        }
-        return String.format(Locale.ROOT, "%.0f", tokens);
+        double abs = Math.abs(tokens);
+        double scale = abs >= 1e9 ? 1e9 : abs >= 1e6 ? 1e6 : abs >= 1e3 ? 1e3 : 1;
+        String suffix = scale == 1e9 ? "G" : scale == 1e6 ? "M" : scale == 1e3 ? "k" : "";
+        String digits = new java.math.BigDecimal(tokens / scale).round(new java.math.MathContext(3))
+                .stripTrailingZeros().toPlainString();
+        return digits + suffix;
     }
 }

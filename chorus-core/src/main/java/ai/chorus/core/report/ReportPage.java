@@ -373,8 +373,9 @@ final class ReportPage {
         }
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
+        // The range holds every raw point too: SVG clipping is not reliable across viewers, so nothing may fall outside.
         for (ReportInputs.Job job : withCurves) {
-            for (double v : job.curve().smoothedLoss()) {
+            for (double v : job.curve().loss()) {
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }
@@ -383,7 +384,7 @@ final class ReportPage {
                 hi = Math.max(hi, v);
             }
         }
-        double pad = Math.max(0.05, 0.04 * (hi - lo));
+        double pad = Math.max(0.05, 0.02 * (hi - lo));
         double yMin = Math.floor((lo - pad) * 10) / 10;
         double yMax = Math.ceil((hi + pad) * 10) / 10;
         String group = null;
@@ -448,9 +449,11 @@ final class ReportPage {
                 "Share of the training tokens per expert domain",
                 "Share of the training tokens per expert; the fair share is "
                         + Html.percent(1.0 / Math.max(1, shares.length)) + ".", "narrow");
+        boolean labelled = summary.experts().stream().anyMatch(e -> e.labels() != null && !e.labels().isEmpty());
         out.append("<table class=\"data\">\n<thead><tr><th>expert</th><th class=\"num\">documents</th>"
                 + "<th class=\"num\">held out</th><th class=\"num\">tokens</th><th class=\"num\">share</th>"
-                + "<th class=\"num\">fine</th><th>top terms</th><th>labels</th></tr></thead>\n<tbody>\n");
+                + "<th class=\"num\">fine</th><th>top terms</th>" + (labelled ? "<th>labels</th>" : "")
+                + "</tr></thead>\n<tbody>\n");
         for (ClusterSummary.Expert e : summary.experts()) {
             out.append("<tr><td>").append(e.expert()).append("</td><td class=\"num\">").append(Html.count(e.documents()))
                     .append("</td><td class=\"num\">").append(Html.count(e.heldOutDocuments()))
@@ -461,8 +464,11 @@ final class ReportPage {
             for (String term : terms.subList(0, Math.min(12, terms.size()))) {
                 out.append("<span class=\"chip\">").append(escape(term)).append("</span>");
             }
-            out.append("</td><td class=\"labels\">");
-            if (e.labels() != null) {
+            out.append("</td>");
+            if (labelled) {
+                out.append("<td class=\"labels\">");
+            }
+            if (labelled && e.labels() != null) {
                 int shown = 0;
                 long all = e.labels().values().stream().mapToLong(Long::longValue).sum();
                 for (Map.Entry<String, Long> label : e.labels().entrySet()) {
@@ -475,7 +481,7 @@ final class ReportPage {
                             .append("</small></span> ");
                 }
             }
-            out.append("</td></tr>\n");
+            out.append(labelled ? "</td></tr>\n" : "</tr>\n");
         }
         out.append("</tbody>\n</table>\n</section>\n");
     }

@@ -70,6 +70,14 @@ class TextAndSmoothingTest {
         assertThat(Html.percentChange(1.025)).isEqualTo("+2.5%");
         assertThat(Html.flops(9.038758674432E12)).isEqualTo("9.04 TFLOP");
         assertThat(Html.tokens(999_424)).isEqualTo("999k");
+        assertThat(Html.tokens(1_000_000)).isEqualTo("1M");
+        assertThat(Html.tokens(2_500_000)).isEqualTo("2.5M");
+        assertThat(Html.tokens(0)).isEqualTo("0");
+        assertThat(Charts.roundUp(999_424)).isEqualTo(1e6);
+        assertThat(Charts.roundUp(61_440)).isEqualTo(1e5);
+        assertThat(Charts.roundUp(20_480)).isEqualTo(25_000);
+        assertThat(Charts.roundUp(40_960)).isEqualTo(50_000);
+        assertThat(Charts.roundUp(2_000)).isEqualTo(2_000);
         assertThat(Html.count(1_234_567)).isEqualTo("1\u202f234\u202f567");
         assertThat(Html.number(Double.NaN)).isEqualTo("–");
     }
