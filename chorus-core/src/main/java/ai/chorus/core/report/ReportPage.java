@@ -202,7 +202,8 @@ final class ReportPage {
                 out.append("<span class=\"").append(v < dense ? "better" : "worse").append("\">")
                         .append(Html.percentChange(v / dense)).append("</span>");
             }
-            out.append("</td><td class=\"num\">").append(cost.has(k) ? escape(cost.get(k).asText()) : "")
+            String experts = cost.has(k) ? cost.get(k).asText() : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+            out.append("</td><td class=\"num\">").append(escape(experts))
                     .append("</td><td class=\"num\">")
                     .append(accuracy.path(k).isNumber() ? Html.percent(accuracy.get(k).asDouble()) : "")
                     .append("</td></tr>\n");
@@ -297,7 +298,8 @@ final class ReportPage {
                     .append(" in results.json.</p>\n");
             return;
         }
-        int width = Math.max(760, 70 * keys.size() * series.size() / 2 + 160);
+        // Wider for many groups, but capped: the page scales the SVG down, and its text with it.
+        int width = Math.min(1300, Math.max(760, 35 * keys.size() * series.size() + 160));
         figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
                 "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split",
                 "Test perplexity per " + what + "; lower is better.", "wide");

@@ -125,6 +125,21 @@ class ReportStepTest {
     }
 
     @Test
+    void toleratesResultsWithOnlyTheRequiredPerplexities(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Files.writeString(run.evalDir().resolve("results.json"), """
+                {"format": "chorus-eval-v1", "perplexity": {"seed": 300, "dense": 200, "centroid_k1": 180,
+                 "centroid_k2": 170, "posterior": 175, "uniform": 190, "oracle": 165, "random_split": 210}}
+                """);
+        ReportStep.Result result = ReportStep.run(run);
+        String html = Files.readString(result.file());
+        assertThat(result.evaluated()).isTrue();
+        assertThat(result.charts()).isEqualTo(8 + 1);
+        assertThat(html).contains("\u221215.0%", "+5.0%", "No <code>per_domain</code> yet",
+                "No <code>routing_map</code> yet");
+    }
+
+    @Test
     void refusesAnUnpreparedRun(@TempDir Path dir) {
         assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir.resolve("nothing"))))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
