@@ -299,7 +299,7 @@ final class ReportPage {
             return;
         }
         // Wider for many groups, but capped: the page scales the SVG down, and its text with it.
-        int width = Math.min(1300, Math.max(760, 35 * keys.size() * series.size() + 160));
+        int width = Math.min(1100, Math.max(760, 24 * keys.size() * series.size() + 160));
         figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
                 "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split",
                 "Test perplexity per " + what + "; lower is better.", "wide");
