@@ -164,13 +164,13 @@ final class Charts {
         return chart;
     }
 
-    /** The smallest of 1, 2, 2.5, 5 × 10^n that is at least {@code x} (x > 0). */
+    /** The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n that is at least {@code x} (x > 0): round, and tight. */
     static double roundUp(double x) {
         if (!(x > 0)) {
             return 1;
         }
         double decade = Math.pow(10, Math.floor(Math.log10(x)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+        for (double step : new double[] {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
             if (step * decade >= x * (1 - 1e-12)) {
                 return step * decade;
             }

@@ -74,7 +74,8 @@ class TextAndSmoothingTest {
         assertThat(Html.tokens(2_500_000)).isEqualTo("2.5M");
         assertThat(Html.tokens(0)).isEqualTo("0");
         assertThat(Charts.roundUp(999_424)).isEqualTo(1e6);
-        assertThat(Charts.roundUp(61_440)).isEqualTo(1e5);
+        assertThat(Charts.roundUp(61_440)).isEqualTo(80_000);
+        assertThat(Charts.roundUp(307_200)).isEqualTo(400_000);
         assertThat(Charts.roundUp(20_480)).isEqualTo(25_000);
         assertThat(Charts.roundUp(40_960)).isEqualTo(50_000);
         assertThat(Charts.roundUp(2_000)).isEqualTo(2_000);
