@@ -1,0 +1,35 @@
+package ai.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportCliTest {
+    @Test
+    void unpreparedRunIsExitTwoWithOneClearLine(@TempDir Path dir) {
+        CliRunner.Result r = CliRunner.run("report", "--run", dir.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("chorus report: ").contains("chorus prepare").doesNotContain("\tat ");
+    }
+
+    @Test
+    void writesTheReportOfAPreparedRunAndSaysWhere(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("run.json"), "{\"prepare\": {\"corpus\": \"europarl\"}}");
+        Files.writeString(dir.resolve("tokenizer.json"), "{}");
+        Files.writeString(dir.resolve("data/meta.json"), "{}");
+
+        CliRunner.Result text = CliRunner.run("report", "--run", dir.toString());
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("chorus eval --run", "report.html");
+        assertThat(dir.resolve("eval/report.html")).isRegularFile();
+
+        CliRunner.Result json = CliRunner.run("report", "--run", dir.toString(), "--json");
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.out().strip()).startsWith("{").endsWith("}").contains("\"evaluated\":false", "\"charts\":0");
+    }
+}

@@ -1,0 +1,699 @@
+package ai.chorus.core.report;
+
+import static ai.chorus.core.report.Html.escape;
+
+import ai.chorus.core.Chorus;
+import ai.chorus.core.cluster.ClusterSummary;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.Color;
+import java.time.Instant;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+/** Composes the report: one self-contained HTML page, styled inline, every chart an inline SVG. */
+final class ReportPage {
+    /** The three the page compares throughout: results.json keys and how they are called. */
+    static final String DENSE = "dense";
+    static final String ENSEMBLE = "centroid_k2";
+    static final String RANDOM = "random_split";
+
+    /** Known perplexity keys in the order the table lists them, with readable names. */
+    private static final Map<String, String> MODEL_NAMES = new LinkedHashMap<>();
+
+    static {
+        MODEL_NAMES.put("seed", "Seed model (branch point)");
+        MODEL_NAMES.put(DENSE, "Dense baseline (compute-matched)");
+        MODEL_NAMES.put("centroid_k1", "Centroid router, k = 1");
+        MODEL_NAMES.put(ENSEMBLE, "Centroid router, k = 2");
+        MODEL_NAMES.put("centroid_kall", "Centroid router, all experts");
+        MODEL_NAMES.put("posterior", "Posterior router (BTM)");
+        MODEL_NAMES.put("uniform", "Uniform ensemble");
+        MODEL_NAMES.put("oracle", "Oracle routing (true cluster; analysis only)");
+        MODEL_NAMES.put(RANDOM, "Random-split ensemble (ablation)");
+    }
+
+    private final ReportInputs in;
+    private final Instant now;
+    private final StringBuilder out = new StringBuilder(1 << 20);
+    private int charts;
+
+    private ReportPage(ReportInputs in, Instant now) {
+        this.in = in;
+        this.now = now;
+    }
+
+    /** The page and the number of charts on it. */
+    record Rendered(String html, int charts) {}
+
+    static Rendered render(ReportInputs in, Instant now) {
+        ReportPage page = new ReportPage(in, now);
+        page.write();
+        return new Rendered(page.out.toString(), page.charts);
+    }
+
+    private void write() {
+        JsonNode prepare = in.runSpec().path("prepare");
+        out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>Chorus report · ").append(escape(in.run().root().getFileName() + "")).append("</title>\n")
+                .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
+        out.append("<header class=\"masthead\">\n<p class=\"kicker\">Chorus report</p>\n<h1>")
+                .append(escape(String.valueOf(in.run().root().getFileName()))).append("</h1>\n<p class=\"meta\">")
+                .append(escape(in.run().root().toString())).append(" · corpus <b>")
+                .append(escape(prepare.path("corpus").asText("?"))).append("</b>");
+        if (in.clusters() != null) {
+            out.append(" · <b>").append(in.clusters().experts().size()).append("</b> experts");
+        }
+        out.append(" · generated ").append(escape(now.truncatedTo(ChronoUnit.SECONDS).toString()))
+                .append(" by chorus ").append(escape(Chorus.VERSION)).append("</p>\n");
+        nav();
+        out.append("</header>\n");
+        headline();
+        domains();
+        routing();
+        training();
+        clusters();
+        configuration();
+        out.append("<footer>Written by <code>chorus report</code>. Perplexity is exp(mean negative log-likelihood "
+                + "per test token), natural log; lower is better.</footer>\n</main>\n</body>\n</html>\n");
+    }
+
+    private void nav() {
+        out.append("<nav>");
+        String[][] links = {{"headline", "Headline"}, {"domains", "Per domain"}, {"routing", "Routing"},
+            {"training", "Training"}, {"clusters", "Clusters"}, {"configuration", "Configuration"}};
+        for (String[] link : links) {
+            out.append("<a href=\"#").append(link[0]).append("\">").append(link[1]).append("</a>");
+        }
+        out.append("</nav>\n");
+    }
+
+    // ---------------------------------------------------------------- 1. headline
+
+    private void headline() {
+        section("headline", "Headline", "Test perplexity of the routed ensemble against the compute-matched dense"
+                + " model and the random-split ablation.");
+        JsonNode results = in.results();
+        if (results == null) {
+            out.append("<div class=\"callout\"><b>No evaluation yet.</b> Run <code>chorus eval --run ")
+                    .append(escape(in.run().toString())).append("</code> for the comparison of the ensemble with the"
+                            + " dense model; this page shows what exists so far.</div>\n</section>\n");
+            return;
+        }
+        JsonNode ppl = results.path("perplexity");
+        double dense = ppl.path(DENSE).asDouble(Double.NaN);
+        out.append("<div class=\"cards\">\n");
+        card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
+        card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
+        card("Random-split ensemble", RANDOM, ppl.path(RANDOM).asDouble(Double.NaN), dense, Charts.RANDOM);
+        out.append("</div>\n");
+        verdict(ppl, dense);
+        out.append("<p class=\"meta\">").append(count(results, "test_documents")).append(" test documents · ")
+                .append(count(results, "test_tokens")).append(" test tokens");
+        appendIfPresent(results, "window", " · window ", "");
+        appendIfPresent(results, "reroute", " · re-route every ", " tokens");
+        appendIfPresent(results, "tau", " · τ = ", "");
+        appendIfPresent(results, "seconds", " · evaluated in ", " s");
+        out.append("</p>\n");
+        modelTable(results, dense);
+        out.append("</section>\n");
+    }
+
+    private void card(String title, String key, double value, double dense, Color color) {
+        out.append("<div class=\"card\" style=\"border-top-color:").append(hex(color)).append("\">")
+                .append("<div class=\"card-title\">").append(escape(title)).append("</div>")
+                .append("<div class=\"card-value\">").append(Double.isFinite(value) ? Html.number(value) : "–")
+                .append("</div><div class=\"card-sub\">");
+        if (!Double.isFinite(value)) {
+            out.append("no <code>").append(escape(key)).append("</code> in results.json");
+        } else if (Double.isFinite(dense)) {
+            double ratio = value / dense;
+            out.append("<span class=\"").append(ratio < 1 ? "better" : "worse").append("\">")
+                    .append(Html.percentChange(ratio)).append("</span> vs dense");
+        } else {
+            out.append("test perplexity");
+        }
+        out.append("</div></div>\n");
+    }
+
+    /** One sentence on the two claims the issue asks the demo to show. */
+    private void verdict(JsonNode ppl, double dense) {
+        double ensemble = ppl.path(ENSEMBLE).asDouble(Double.NaN);
+        double random = ppl.path(RANDOM).asDouble(Double.NaN);
+        if (!Double.isFinite(dense) || !Double.isFinite(ensemble)) {
+            return;
+        }
+        double gain = 1 - ensemble / dense;
+        out.append("<p class=\"verdict\">The centroid-routed ensemble (k = 2) is <b>")
+                .append(String.format(Locale.ROOT, "%.1f%% %s", Math.abs(100 * gain), gain >= 0 ? "below" : "above"))
+                .append("</b> the dense model's perplexity (goal: at least 15% below — ")
+                .append(gain >= 0.15 ? "<span class=\"better\">met</span>" : "<span class=\"worse\">not met</span>")
+                .append(")");
+        if (Double.isFinite(random)) {
+            out.append("; the random split is <b>").append(Html.percentChange(random / dense))
+                    .append("</b> against dense (expected: not better — ")
+                    .append(random >= dense ? "<span class=\"better\">as expected</span>"
+                            : "<span class=\"worse\">it is better</span>").append(")");
+        }
+        out.append(".</p>\n");
+    }
+
+    private void modelTable(JsonNode results, double dense) {
+        JsonNode ppl = results.path("perplexity");
+        JsonNode cost = results.path("experts_per_token");
+        JsonNode accuracy = results.path("routing_accuracy");
+        List<String> keys = new ArrayList<>();
+        for (String known : MODEL_NAMES.keySet()) {
+            if (ppl.has(known)) {
+                keys.add(known);
+            }
+        }
+        List<String> rest = new ArrayList<>();
+        ppl.fieldNames().forEachRemaining(k -> {
+            if (!MODEL_NAMES.containsKey(k)) {
+                rest.add(k);
+            }
+        });
+        rest.sort(Comparator.comparingInt(ReportPage::expertIndex).thenComparing(Comparator.naturalOrder()));
+        keys.addAll(rest);
+        double best = Double.POSITIVE_INFINITY;
+        for (String k : keys) {
+            best = Math.min(best, ppl.path(k).asDouble(Double.POSITIVE_INFINITY));
+        }
+        out.append("<h3>Every model and router</h3>\n<table class=\"data\">\n<thead><tr><th>model</th><th>key</th>"
+                + "<th class=\"num\">perplexity</th><th class=\"num\">vs dense</th>"
+                + "<th class=\"num\">experts per token</th><th class=\"num\">routing accuracy</th></tr></thead>\n<tbody>\n");
+        for (String k : keys) {
+            double v = ppl.path(k).asDouble(Double.NaN);
+            String rowClass = k.equals(DENSE) || k.equals(ENSEMBLE) || k.equals(RANDOM) ? " class=\"key-row\"" : "";
+            out.append("<tr").append(rowClass).append("><td>").append(escape(modelName(k))).append("</td><td><code>")
+                    .append(escape(k)).append("</code></td><td class=\"num\">")
+                    .append(v == best ? "<b>" + Html.number(v) + "</b>" : Html.number(v)).append("</td><td class=\"num\">");
+            if (Double.isFinite(v) && Double.isFinite(dense) && !k.equals(DENSE)) {
+                out.append("<span class=\"").append(v < dense ? "better" : "worse").append("\">")
+                        .append(Html.percentChange(v / dense)).append("</span>");
+            }
+            String experts = cost.has(k) ? cost.get(k).asText() : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+            out.append("</td><td class=\"num\">").append(escape(experts))
+                    .append("</td><td class=\"num\">")
+                    .append(accuracy.path(k).isNumber() ? Html.percent(accuracy.get(k).asDouble()) : "")
+                    .append("</td></tr>\n");
+        }
+        out.append("</tbody>\n</table>\n<p class=\"note\">Routing accuracy: share of routing decisions whose top expert"
+                + " is the document's own (oracle) cluster. Best perplexity in bold.</p>\n");
+    }
+
+    private static String modelName(String key) {
+        String known = MODEL_NAMES.get(key);
+        if (known != null) {
+            return known;
+        }
+        int e = expertIndex(key);
+        return e < Integer.MAX_VALUE ? "Expert " + e + " alone" : key;
+    }
+
+    /** The N of "expert_N"; MAX_VALUE for other keys, so experts sort first among the rest. */
+    private static int expertIndex(String key) {
+        if (key.startsWith("expert_")) {
+            try {
+                return Integer.parseInt(key.substring("expert_".length()));
+            } catch (NumberFormatException e) {
+                return Integer.MAX_VALUE;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    // ---------------------------------------------------------------- 2. per domain
+
+    private void domains() {
+        section("domains", "Perplexity per domain", "Test perplexity on the documents of each expert domain (the"
+                + " cluster a document was assigned to), and per label where documents carry one.");
+        JsonNode results = in.results();
+        if (results == null || !results.path("per_domain").isObject()) {
+            missingEval("per_domain");
+            out.append("</section>\n");
+            return;
+        }
+        List<String> domains = sortedKeys(results.path("per_domain"));
+        JsonNode tokens = results.path("domain_tokens");
+        List<String> categories = new ArrayList<>();
+        for (String d : domains) {
+            categories.add(isInteger(d) ? "expert " + d : d);
+        }
+        comparisonChart(results.path("per_domain"), domains, categories, "expert domain");
+        JsonNode perDomain = results.path("per_domain");
+        out.append("<table class=\"data compact\">\n<thead><tr><th>domain</th><th class=\"num\">test tokens</th>"
+                + "<th class=\"num\">dense</th><th class=\"num\">ensemble k = 2</th><th class=\"num\">vs dense</th>"
+                + "<th class=\"num\">random split</th><th class=\"num\">vs dense</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < domains.size(); i++) {
+            String d = domains.get(i);
+            double dense = perDomain.path(DENSE).path(d).asDouble(Double.NaN);
+            double ens = perDomain.path(ENSEMBLE).path(d).asDouble(Double.NaN);
+            double rnd = perDomain.path(RANDOM).path(d).asDouble(Double.NaN);
+            out.append("<tr><td>").append(escape(categories.get(i))).append("</td><td class=\"num\">")
+                    .append(tokens.path(d).isNumber() ? Html.count(tokens.get(d).asLong()) : "")
+                    .append("</td><td class=\"num\">").append(Html.number(dense)).append("</td><td class=\"num\">")
+                    .append(Html.number(ens)).append("</td><td class=\"num\">").append(change(ens, dense))
+                    .append("</td><td class=\"num\">").append(Html.number(rnd)).append("</td><td class=\"num\">")
+                    .append(change(rnd, dense)).append("</td></tr>\n");
+        }
+        out.append("</tbody>\n</table>\n");
+        JsonNode perLabel = results.path("per_label");
+        if (perLabel.isObject() && perLabel.size() > 0) {
+            out.append("<h3>Per label</h3>\n");
+            List<String> labels = sortedKeys(perLabel);
+            comparisonChart(perLabel, labels, labels, "label");
+        }
+        out.append("</section>\n");
+    }
+
+    /** Grouped bars of dense, ensemble and random split over the given keys of a per_domain-shaped map. */
+    private void comparisonChart(JsonNode byModel, List<String> keys, List<String> categories, String what) {
+        List<Charts.Bars> series = new ArrayList<>();
+        String[][] models = {{DENSE, "dense"}, {ENSEMBLE, "ensemble (centroid k = 2)"}, {RANDOM, "random split"}};
+        Color[] colors = {Charts.DENSE, Charts.ENSEMBLE, Charts.RANDOM};
+        for (int m = 0; m < models.length; m++) {
+            JsonNode values = byModel.path(models[m][0]);
+            if (!values.isObject()) {
+                continue;
+            }
+            double[] v = new double[keys.size()];
+            for (int i = 0; i < keys.size(); i++) {
+                v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
+            }
+            series.add(new Charts.Bars(models[m][1], colors[m], v));
+        }
+        if (series.isEmpty()) {
+            out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
+                    .append(" in results.json.</p>\n");
+            return;
+        }
+        // Wider for many groups, but capped: the page scales the SVG down, and its text with it.
+        int width = Math.min(1100, Math.max(760, 24 * keys.size() * series.size() + 160));
+        figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
+                "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split",
+                "Test perplexity per " + what + "; lower is better.", "wide");
+    }
+
+    // ---------------------------------------------------------------- 3. routing
+
+    private void routing() {
+        section("routing", "Routing map", "Which expert the centroid router (k = 1) chose, per true cluster or"
+                + " label: each row sums to 100%. A strong diagonal means routing on the context recovers the domain.");
+        JsonNode map = in.results() == null ? null : in.results().path("routing_map");
+        if (map == null || !map.path("counts").isArray() || map.path("counts").size() == 0) {
+            missingEval("routing_map");
+            out.append("</section>\n");
+            return;
+        }
+        JsonNode counts = map.path("counts");
+        List<String> rows = new ArrayList<>();
+        for (int r = 0; r < counts.size(); r++) {
+            JsonNode name = map.path("rows").path(r);
+            rows.add(name.isMissingNode() ? String.valueOf(r) : name.asText());
+        }
+        int columns = 0;
+        for (JsonNode row : counts) {
+            columns = Math.max(columns, row.size());
+        }
+        List<String> experts = new ArrayList<>();
+        for (int c = 0; c < columns; c++) {
+            JsonNode name = map.path("experts").path(c);
+            experts.add("e" + (name.isMissingNode() ? c : name.asText()));
+        }
+        double[][] shares = new double[rows.size()][columns];
+        long total = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            double sum = 0;
+            for (int c = 0; c < columns; c++) {
+                sum += counts.path(r).path(c).asDouble(0);
+            }
+            total += (long) sum;
+            for (int c = 0; c < columns; c++) {
+                shares[r][c] = sum > 0 ? counts.path(r).path(c).asDouble(0) / sum : 0;
+            }
+        }
+        String rowsAre = map.path("rows_are").asText("cluster");
+        List<String> rowLabels = new ArrayList<>();
+        for (String r : rows) {
+            rowLabels.add(rowsAre.equals("cluster") && isInteger(r) ? "cluster " + r : r);
+        }
+        int width = Math.min(1000, 200 + 96 * columns);
+        int height = Math.min(1400, 90 + 44 * rows.size());
+        figure(Charts.heatmap(rowLabels, experts, shares, "chosen expert", "true " + rowsAre, width, height),
+                "Routing map: true " + rowsAre + " by chosen expert, row-normalised",
+                Html.count(total) + " routing decisions; rows: true " + escape(rowsAre) + ", columns: the expert"
+                        + " the centroid router chose; cells: share of the row.", "narrow");
+        out.append("</section>\n");
+    }
+
+    // ---------------------------------------------------------------- 4. training
+
+    private void training() {
+        section("training", "Training curves", "Training loss (smoothed, raw in light blue) and validation loss"
+                + " against the tokens each job has seen. All panels share one loss axis.");
+        List<ReportInputs.Job> withCurves = new ArrayList<>();
+        for (ReportInputs.Job job : in.jobs()) {
+            if (job.curve() != null && job.curve().size() > 0) {
+                withCurves.add(job);
+            }
+        }
+        if (withCurves.isEmpty()) {
+            out.append("<div class=\"callout\">No training logs yet. Run <code>chorus train --run ")
+                    .append(escape(in.run().toString())).append("</code>.</div>\n</section>\n");
+            return;
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        // The range holds every raw point too: SVG clipping is not reliable across viewers, so nothing may fall outside.
+        for (ReportInputs.Job job : withCurves) {
+            for (double v : job.curve().loss()) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            for (double v : job.curve().validLoss()) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        double pad = Math.max(0.05, 0.02 * (hi - lo));
+        double yMin = Math.floor((lo - pad) * 10) / 10;
+        double yMax = Math.ceil((hi + pad) * 10) / 10;
+        String group = null;
+        for (ReportInputs.Job job : withCurves) {
+            if (!job.group().equals(group)) {
+                if (group != null) {
+                    out.append("</div>\n");
+                }
+                group = job.group();
+                out.append("<h3>").append(escape(group)).append("</h3>\n<div class=\"grid\">\n");
+            }
+            TrainCurve curve = job.curve();
+            StringBuilder caption = new StringBuilder("<b>").append(escape(job.name())).append("</b> · ")
+                    .append(Html.tokens(curve.tokens()[curve.size() - 1])).append(" tokens · train ")
+                    .append(Html.number(curve.smoothedLoss()[curve.size() - 1]));
+            if (curve.validLoss().length > 0) {
+                caption.append(" · valid ").append(Html.number(curve.validLoss()[curve.validLoss().length - 1]));
+            }
+            if (job.provenance() == null) {
+                caption.append(" · <span class=\"worse\">unfinished</span>");
+            }
+            if (curve.skippedLines() > 0) {
+                caption.append(" · ").append(curve.skippedLines()).append(" unreadable line(s) skipped");
+            }
+            figure(Charts.trainingCurve(curve, yMin, yMax, 330, 220), "Training curve of " + job.name(),
+                    caption.toString(), "");
+        }
+        out.append("</div>\n</section>\n");
+    }
+
+    // ---------------------------------------------------------------- 5. clusters
+
+    private void clusters() {
+        section("clusters", "Expert domains", "The clusters the experts were trained on: their share of the"
+                + " training tokens and their most distinctive terms.");
+        ClusterSummary summary = in.clusters();
+        if (summary == null) {
+            out.append("<div class=\"callout\">Not clustered yet. Run <code>chorus cluster --run ")
+                    .append(escape(in.run().toString())).append("</code>.</div>\n</section>\n");
+            return;
+        }
+        out.append("<p class=\"meta\">").append(summary.experts().size()).append(" experts grouped from ")
+                .append(summary.fineClusters()).append(" fine clusters over ").append(Html.count(summary.trainDocuments()))
+                .append(" train documents (").append(Html.count(summary.trainTokens())).append(" tokens), ")
+                .append(Html.count(summary.heldOutDocuments())).append(" held out; fine k-means ")
+                .append(summary.fineIterations()).append(" iterations").append(summary.fineConverged() ? " (converged)" : "");
+        if (summary.nmi() != null) {
+            out.append(String.format(Locale.ROOT, "; against labels: NMI %.3f, purity %.3f", summary.nmi(),
+                    summary.purity()));
+        }
+        out.append(".</p>\n");
+        List<String> names = new ArrayList<>();
+        double[] shares = new double[summary.experts().size()];
+        for (int i = 0; i < shares.length; i++) {
+            ClusterSummary.Expert e = summary.experts().get(i);
+            names.add("expert " + e.expert());
+            shares[i] = 100 * e.tokenShare();
+        }
+        Charts.Bars bars = new Charts.Bars("share of train tokens (%)", Charts.ENSEMBLE, shares);
+        figure(Charts.groupedBars("share of train tokens (%)", names, List.of(bars),
+                        Math.max(560, 90 * names.size() + 160), 280),
+                "Share of the training tokens per expert domain",
+                "Share of the training tokens per expert; the fair share is "
+                        + Html.percent(1.0 / Math.max(1, shares.length)) + ".", "narrow");
+        boolean labelled = summary.experts().stream().anyMatch(e -> e.labels() != null && !e.labels().isEmpty());
+        out.append("<table class=\"data\">\n<thead><tr><th>expert</th><th class=\"num\">documents</th>"
+                + "<th class=\"num\">held out</th><th class=\"num\">tokens</th><th class=\"num\">share</th>"
+                + "<th class=\"num\">fine</th><th>top terms</th>" + (labelled ? "<th>labels</th>" : "")
+                + "</tr></thead>\n<tbody>\n");
+        for (ClusterSummary.Expert e : summary.experts()) {
+            out.append("<tr><td>").append(e.expert()).append("</td><td class=\"num\">").append(Html.count(e.documents()))
+                    .append("</td><td class=\"num\">").append(Html.count(e.heldOutDocuments()))
+                    .append("</td><td class=\"num\">").append(Html.count(e.tokens())).append("</td><td class=\"num\">")
+                    .append(Html.percent(e.tokenShare())).append("</td><td class=\"num\">").append(e.fineClusters())
+                    .append("</td><td class=\"terms\">");
+            List<String> terms = e.topTerms() == null ? List.of() : e.topTerms();
+            for (String term : terms.subList(0, Math.min(12, terms.size()))) {
+                out.append("<span class=\"chip\">").append(escape(term)).append("</span>");
+            }
+            out.append("</td>");
+            if (labelled) {
+                out.append("<td class=\"labels\">");
+            }
+            if (labelled && e.labels() != null) {
+                int shown = 0;
+                long all = e.labels().values().stream().mapToLong(Long::longValue).sum();
+                for (Map.Entry<String, Long> label : e.labels().entrySet()) {
+                    if (shown++ == 4) {
+                        out.append("…");
+                        break;
+                    }
+                    out.append("<span class=\"label\">").append(escape(label.getKey())).append(" <small>")
+                            .append(Html.percent(all > 0 ? label.getValue() / (double) all : 0))
+                            .append("</small></span> ");
+                }
+            }
+            out.append(labelled ? "</td></tr>\n" : "</tr>\n");
+        }
+        out.append("</tbody>\n</table>\n</section>\n");
+    }
+
+    // ---------------------------------------------------------------- 6. configuration and compute
+
+    private void configuration() {
+        section("configuration", "Configuration and compute", "What was asked (run.json) and what each training"
+                + " job did (its provenance.json).");
+        compute();
+        out.append("<div class=\"config\">\n");
+        Iterator<Map.Entry<String, JsonNode>> sections = in.runSpec().fields();
+        while (sections.hasNext()) {
+            Map.Entry<String, JsonNode> section = sections.next();
+            out.append("<div><h3>").append(escape(section.getKey())).append("</h3>\n<table class=\"kv\">\n");
+            flatten("", section.getValue());
+            out.append("</table></div>\n");
+        }
+        out.append("</div>\n</section>\n");
+    }
+
+    private void compute() {
+        List<ReportInputs.Job> jobs = in.jobs();
+        if (jobs.isEmpty()) {
+            out.append("<p class=\"note\">No training jobs yet.</p>\n");
+            return;
+        }
+        out.append("<h3>Training jobs</h3>\n<table class=\"data\">\n<thead><tr><th>job</th><th class=\"num\">steps</th>"
+                + "<th class=\"num\">tokens seen</th><th class=\"num\">compute</th><th class=\"num\">final train loss</th>"
+                + "<th class=\"num\">final valid loss</th><th class=\"num\">wall time</th><th>commit</th></tr></thead>\n"
+                + "<tbody>\n");
+        Map<String, Double> flopsByGroup = new LinkedHashMap<>();
+        for (ReportInputs.Job job : jobs) {
+            JsonNode p = job.provenance();
+            out.append("<tr><td>").append(escape(job.name())).append("</td>");
+            if (p == null) {
+                out.append("<td colspan=\"7\" class=\"note\">unfinished: no provenance.json yet</td></tr>\n");
+                continue;
+            }
+            double flops = p.path("flops").asDouble(Double.NaN);
+            if (Double.isFinite(flops)) {
+                flopsByGroup.merge(job.group(), flops, Double::sum);
+            }
+            String commit = p.path("git_commit").asText("");
+            out.append("<td class=\"num\">").append(p.path("steps").isNumber() ? Html.count(p.get("steps").asLong()) : "")
+                    .append("</td><td class=\"num\">")
+                    .append(p.path("tokens_seen").isNumber() ? Html.count(p.get("tokens_seen").asLong()) : "")
+                    .append("</td><td class=\"num\">").append(Double.isFinite(flops) ? Html.flops(flops) : "")
+                    .append("</td><td class=\"num\">").append(Html.number(p.path("final_train_loss").asDouble(Double.NaN)))
+                    .append("</td><td class=\"num\">").append(Html.number(p.path("final_valid_loss").asDouble(Double.NaN)))
+                    .append("</td><td class=\"num\">").append(escape(wallTime(p))).append("</td><td><code title=\"")
+                    .append(escape(commit)).append("\">").append(escape(commit.substring(0, Math.min(10, commit.length()))))
+                    .append("</code></td></tr>\n");
+        }
+        out.append("</tbody>\n</table>\n");
+        if (!flopsByGroup.isEmpty()) {
+            out.append("<p class=\"meta\">Compute per group: ");
+            List<String> parts = new ArrayList<>();
+            flopsByGroup.forEach((g, f) -> parts.add(escape(g) + " <b>" + Html.flops(f) + "</b>"));
+            out.append(String.join(" · ", parts));
+            Double experts = flopsByGroup.get("experts");
+            Double dense = flopsByGroup.get("dense");
+            if (experts != null && dense != null && experts > 0) {
+                out.append(String.format(Locale.ROOT, " · dense / all experts = <b>%.3f</b> (1 = compute-matched)",
+                        dense / experts));
+            }
+            out.append(".</p>\n");
+        }
+    }
+
+    private static String wallTime(JsonNode provenance) {
+        try {
+            Instant started = Instant.parse(provenance.path("started").asText(""));
+            Instant finished = Instant.parse(provenance.path("finished").asText(""));
+            long s = Duration.between(started, finished).getSeconds();
+            return s >= 3600 ? String.format(Locale.ROOT, "%dh %02dm", s / 3600, s / 60 % 60)
+                    : String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60);
+        } catch (DateTimeParseException e) {
+            return "";
+        }
+    }
+
+    /** run.json values as key/value rows; nested objects become dotted keys. */
+    private void flatten(String prefix, JsonNode node) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(f -> flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(),
+                    f.getValue()));
+            return;
+        }
+        out.append("<tr><th>").append(escape(prefix.isEmpty() ? "value" : prefix)).append("</th><td>")
+                .append(node.isNull() ? "<span class=\"note\">—</span>" : escape(node.isTextual() ? node.asText()
+                        : node.toString())).append("</td></tr>\n");
+    }
+
+    // ---------------------------------------------------------------- shared pieces
+
+    private void section(String id, String title, String lede) {
+        out.append("<section id=\"").append(id).append("\">\n<h2>").append(escape(title)).append("</h2>\n<p class=\"lede\">")
+                .append(escape(lede)).append("</p>\n");
+    }
+
+    private void missingEval(String what) {
+        out.append("<div class=\"callout\">No <code>").append(escape(what)).append("</code> yet: run <code>chorus eval"
+                + " --run ").append(escape(in.run().toString())).append("</code> for the comparison.</div>\n");
+    }
+
+    /** A chart in a figure; {@code caption} is HTML the caller has escaped. */
+    private void figure(Chart<?, ?> chart, String description, String caption, String size) {
+        charts++;
+        out.append("<figure class=\"chart ").append(size).append("\">")
+                .append(Charts.inlineSvg(chart, "c" + charts, description))
+                .append("<figcaption>").append(caption).append("</figcaption></figure>\n");
+    }
+
+    private static String change(double value, double dense) {
+        if (!Double.isFinite(value) || !Double.isFinite(dense)) {
+            return "";
+        }
+        return "<span class=\"" + (value < dense ? "better" : "worse") + "\">" + Html.percentChange(value / dense)
+                + "</span>";
+    }
+
+    private static String count(JsonNode node, String field) {
+        return node.path(field).isNumber() ? Html.count(node.get(field).asLong()) : "?";
+    }
+
+    private void appendIfPresent(JsonNode node, String field, String before, String after) {
+        if (node.path(field).isNumber()) {
+            out.append(before).append(escape(node.get(field).asText())).append(after);
+        }
+    }
+
+    /** The keys of every model's map, numeric keys in numeric order, others alphabetically after them. */
+    private static List<String> sortedKeys(JsonNode byModel) {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(
+                Comparator.comparing((String k) -> !isInteger(k))
+                        .thenComparingLong(k -> isInteger(k) ? Long.parseLong(k) : 0)
+                        .thenComparing(Comparator.naturalOrder()));
+        byModel.elements().forEachRemaining(model -> model.fieldNames().forEachRemaining(keys::add));
+        return new ArrayList<>(keys);
+    }
+
+    private static boolean isInteger(String s) {
+        return !s.isEmpty() && s.length() < 18 && s.chars().allMatch(Character::isDigit);
+    }
+
+    private static String hex(Color c) {
+        return String.format(Locale.ROOT, "#%02x%02x%02x", c.getRed(), c.getGreen(), c.getBlue());
+    }
+
+    private static final String CSS = """
+            :root { --ink:#22272e; --muted:#6b7280; --line:#e5e7eb; --bg:#f7f7f5; --card:#fff;
+                    --better:#15803d; --worse:#b91c1c; --accent:#2563eb; }
+            * { box-sizing: border-box; }
+            html { background: var(--bg); }
+            body { margin: 0; color: var(--ink); font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI",
+                   Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
+            main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 64px; }
+            .masthead { border-bottom: 1px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
+            .kicker { text-transform: uppercase; letter-spacing: .12em; font-size: 12px; color: var(--accent);
+                      margin: 0; font-weight: 600; }
+            h1 { font-size: 32px; margin: 4px 0 6px; letter-spacing: -.01em; }
+            h2 { font-size: 22px; margin: 0 0 4px; }
+            h3 { font-size: 15px; margin: 22px 0 8px; color: var(--muted); text-transform: uppercase;
+                 letter-spacing: .06em; }
+            nav { margin-top: 12px; display: flex; gap: 18px; flex-wrap: wrap; font-size: 14px; }
+            nav a { color: var(--accent); text-decoration: none; }
+            nav a:hover { text-decoration: underline; }
+            section { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+                      padding: 24px 28px; margin: 24px 0; }
+            .lede { color: var(--muted); margin: 0 0 16px; max-width: 820px; }
+            .meta { color: var(--muted); font-size: 14px; margin: 8px 0; }
+            .note { color: var(--muted); font-size: 13px; }
+            .callout { background: #fffbeb; border: 1px solid #fde68a; border-radius: 8px; padding: 12px 16px; }
+            .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; margin: 8px 0 12px; }
+            .card { border: 1px solid var(--line); border-top: 4px solid var(--muted); border-radius: 8px;
+                    padding: 14px 18px; }
+            .card-title { font-size: 13px; color: var(--muted); }
+            .card-value { font-size: 36px; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.2; }
+            .card-sub { font-size: 14px; color: var(--muted); }
+            .verdict { font-size: 16px; margin: 12px 0 4px; }
+            .better { color: var(--better); font-weight: 600; }
+            .worse { color: var(--worse); font-weight: 600; }
+            table { border-collapse: collapse; width: 100%; font-size: 14px; }
+            table.data th, table.data td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+                                           vertical-align: top; }
+            table.data thead th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase;
+                                  letter-spacing: .04em; border-bottom: 2px solid var(--line); }
+            table.data tr.key-row td { background: #f8fafc; }
+            table.compact { max-width: 820px; margin-top: 8px; }
+            .num { text-align: right !important; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            code { font: 12.5px/1.4 "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
+                   background: #f3f4f6; padding: 1px 5px; border-radius: 4px; }
+            figure.chart { margin: 8px 0 16px; }
+            figure.chart svg.plot { display: block; width: 100%; height: auto; }
+            figure.wide { max-width: 100%; }
+            figure.narrow { max-width: 720px; }
+            figcaption { font-size: 13px; color: var(--muted); margin-top: 2px; }
+            .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px 18px; }
+            .grid figure.chart { margin: 0; }
+            .chip { display: inline-block; background: #eff6ff; color: #1e40af; border-radius: 999px;
+                    padding: 0 8px; margin: 1px 3px 2px 0; font-size: 12.5px; }
+            .label { display: inline-block; margin-right: 6px; white-space: nowrap; }
+            td.terms { max-width: 420px; }
+            .config { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px 24px; }
+            table.kv th, table.kv td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--line);
+                                       font-size: 13px; vertical-align: top; }
+            table.kv th { font-weight: 500; color: var(--muted); white-space: nowrap; }
+            table.kv td { word-break: break-word; font-variant-numeric: tabular-nums; }
+            footer { color: var(--muted); font-size: 13px; margin-top: 32px; }
+            @media (max-width: 760px) { .cards { grid-template-columns: 1fr; } main { padding: 16px; } }
+            """;
+}

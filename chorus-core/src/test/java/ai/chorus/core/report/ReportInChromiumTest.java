@@ -1,0 +1,55 @@
+package ai.chorus.core.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.chorus.core.run.RunDir;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Opens the fixture's report in headless Chromium through {@code tools/check_report.sh}, the same
+ * check a person runs by hand. Skipped, saying why, where Debian's chromium is not installed. The
+ * screenshot stays in {@code target/report-check/} to look at.
+ */
+class ReportInChromiumTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+    @Test
+    void rendersWithEveryPlotInTheDom() throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(CHROMIUM), "no /usr/bin/chromium: install it (apt-get install -y chromium)"
+                + " to check that the report renders in a browser");
+        Path script = Path.of("..", "tools", "check_report.sh").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(script), "tools/check_report.sh not found from " + Path.of("").toAbsolutePath());
+        Path dir = Path.of("target", "report-check").toAbsolutePath();
+        deleteQuietly(dir);
+        RunDir run = ReportFixture.write(dir.resolve("run"));
+        int charts = ReportStep.run(run).charts();
+        Path screenshot = dir.resolve("report.png");
+
+        Process check = new ProcessBuilder("bash", script.toString(), run.toString(), screenshot.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // A guard against a hung browser, not a timing assertion.
+        if (!check.waitFor(5, TimeUnit.MINUTES)) {
+            check.destroyForcibly();
+        }
+        assertThat(check.exitValue()).as(output).isZero();
+        assertThat(output).contains("ok: " + charts + " plots in " + charts + " chart figures");
+        assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+    }
+
+    private static void deleteQuietly(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package ai.chorus.core.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.chorus.core.run.RunDir;
+import ai.chorus.engine.InvalidInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportStepTest {
+    /** Fixture charts: per domain, per label, routing map, 8 training jobs, token shares. */
+    private static final int FULL_CHARTS = 1 + 1 + 1 + (1 + 3 + 1 + 3) + 1;
+    private static final String[] SECTIONS = {"headline", "domains", "routing", "training", "clusters", "configuration"};
+
+    @TempDir
+    static Path shared;
+    static RunDir full;
+    static ReportStep.Result fullResult;
+    static String fullHtml;
+
+    @BeforeAll
+    static void renderFullFixture() throws IOException {
+        full = ReportFixture.write(shared.resolve("full"));
+        fullResult = ReportStep.run(full);
+        fullHtml = Files.readString(fullResult.file());
+    }
+
+    @Test
+    void writesOneReportWithEverySectionAndOnePlotPerChart() {
+        assertThat(fullResult.file()).isEqualTo(full.evalDir().resolve("report.html"));
+        assertThat(fullResult.evaluated()).isTrue();
+        assertThat(fullResult.jobs()).isEqualTo(8);
+        assertThat(fullResult.charts()).isEqualTo(FULL_CHARTS);
+        for (String id : SECTIONS) {
+            assertThat(fullHtml).contains("<section id=\"" + id + "\">");
+        }
+        assertThat(count(fullHtml, "<svg")).isEqualTo(FULL_CHARTS);
+        assertThat(count(fullHtml, "<figure class=\"chart")).isEqualTo(FULL_CHARTS);
+        assertThat(count(fullHtml, "data:image/png")).isZero();
+        // Every chart is complete, and its clip ids are unique on the page.
+        assertThat(count(fullHtml, "</svg>")).isEqualTo(FULL_CHARTS);
+        Matcher ids = Pattern.compile("id=\"(c\\d+-clip\\d+)\"").matcher(fullHtml);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (ids.find()) {
+            assertThat(seen.add(ids.group(1))).as("duplicate id %s", ids.group(1)).isTrue();
+        }
+    }
+
+    @Test
+    void headlineComparesEnsembleAndRandomSplitWithDense() {
+        // 140.3 / 180.4 − 1 = −22.2%, 185.0 / 180.4 − 1 = +2.5%
+        assertThat(fullHtml).contains("180.4", "140.3", "185.0", "\u221222.2%", "+2.5%");
+        assertThat(fullHtml).contains("Centroid router, k = 2", "Posterior router (BTM)", "Expert 2 alone");
+        assertThat(fullHtml).contains("93.0%"); // routing accuracy column
+        assertThat(fullHtml).contains("<span class=\"better\">met</span>");
+        assertThat(fullHtml).doesNotContain("No evaluation yet");
+    }
+
+    @Test
+    void escapesLabelsAndTerms() {
+        assertThat(fullHtml).doesNotContain(ReportFixture.HOSTILE_LABEL).doesNotContain("<script")
+                .doesNotContain(ReportFixture.HOSTILE_TERM);
+        assertThat(fullHtml).contains(Html.escape(ReportFixture.HOSTILE_LABEL))
+                .contains(Html.escape(ReportFixture.HOSTILE_TERM));
+    }
+
+    @Test
+    void isSelfContained() {
+        assertThat(fullHtml).doesNotContain("src=\"http").doesNotContain("href=\"http")
+                .doesNotContain("<link").doesNotContain("@import").doesNotContain("url(http")
+                .doesNotContain("<?xml").doesNotContain("<!DOCTYPE svg");
+        assertThat(fullHtml).startsWith("<!DOCTYPE html>").contains("<style>");
+        try (Stream<Path> files = Files.list(full.evalDir())) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("results.json", "report.html");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void showsConfigurationAndCompute() {
+        assertThat(fullHtml).contains("<h3>prepare</h3>", "<h3>cluster</h3>", "<h3>train</h3>", "branch_lr",
+                "ef3a892589", "compute-matched", "4m 11s");
+    }
+
+    @Test
+    void withoutResultsStillRendersWhatExists(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Files.delete(run.evalDir().resolve("results.json"));
+        ReportStep.Result result = ReportStep.run(run);
+        String html = Files.readString(result.file());
+        assertThat(result.evaluated()).isFalse();
+        assertThat(result.charts()).isEqualTo(8 + 1); // training curves and token shares
+        assertThat(count(html, "<svg")).isEqualTo(result.charts());
+        assertThat(html).contains("No evaluation yet", "chorus eval --run", "for the comparison");
+        for (String id : SECTIONS) {
+            assertThat(html).contains("<section id=\"" + id + "\">");
+        }
+    }
+
+    @Test
+    void skipsMissingJobsAndTornLogLines(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        deleteTree(run.denseDir());
+        deleteTree(run.randomExpertDir(0).getParent());
+        Files.delete(run.expertDir(2).resolve("provenance.json"));
+        Files.writeString(run.expertDir(2).resolve("train.jsonl"), "{\"step\":21,\"tok", java.nio.file.StandardOpenOption.APPEND);
+        ReportFixture.writeResults(run, false);
+        ReportStep.Result result = ReportStep.run(run);
+        String html = Files.readString(result.file());
+        assertThat(result.jobs()).isEqualTo(4);
+        assertThat(result.charts()).isEqualTo(1 + 1 + 4 + 1); // no per-label chart without per_label
+        assertThat(html).contains("1 unreadable line(s) skipped", "unfinished");
+        assertThat(html).doesNotContain("<h3>Per label</h3>");
+    }
+
+    @Test
+    void toleratesResultsWithOnlyTheRequiredPerplexities(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Files.writeString(run.evalDir().resolve("results.json"), """
+                {"format": "chorus-eval-v1", "perplexity": {"seed": 300, "dense": 200, "centroid_k1": 180,
+                 "centroid_k2": 170, "posterior": 175, "uniform": 190, "oracle": 165, "random_split": 210}}
+                """);
+        ReportStep.Result result = ReportStep.run(run);
+        String html = Files.readString(result.file());
+        assertThat(result.evaluated()).isTrue();
+        assertThat(result.charts()).isEqualTo(8 + 1);
+        assertThat(html).contains("\u221215.0%", "+5.0%", "No <code>per_domain</code> yet",
+                "No <code>routing_map</code> yet");
+    }
+
+    @Test
+    void refusesAnUnpreparedRun(@TempDir Path dir) {
+        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir.resolve("nothing"))))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir)))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("chorus prepare");
+    }
+
+    @Test
+    void corruptResultsFailClearlyAndKeepTheOldReport(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Path report = ReportStep.run(run).file();
+        String before = Files.readString(report);
+        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"chorus-eval-v1\", \"perplex");
+        assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("results.json").hasMessageContaining("chorus eval");
+        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"something-else\"}");
+        assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("chorus-eval-v1");
+        assertThat(Files.readString(report)).isEqualTo(before);
+    }
+
+    static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}
