@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             "Train a language model as a chorus of independent experts:",
             "cluster a corpus into domains, branch one expert per domain from a seed,",
             "train each alone, and mix them again."},
-        subcommands = {PrepareCommand.class, ClusterCommand.class, PlanCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PrepareCommand.class, ClusterCommand.class, PlanCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
