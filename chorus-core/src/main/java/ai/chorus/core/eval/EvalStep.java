@@ -72,14 +72,13 @@ public final class EvalStep {
                      * test.positions(), "tok")) {
             for (Map.Entry<String, Path> m : models.entrySet()) {
                 task.status(m.getKey());
-                LlamaModel model = ModelScorer.load(m.getValue(), m.getKey(), "chorus train --run " + run + " --all");
+                LlamaModel model = ModelScorer.load(m.getValue());
                 if (model.config().vocabSize() != data.meta().vocabSize()) {
                     throw new InvalidInputException(m.getValue() + " has vocab_size " + model.config().vocabSize()
                             + " but the run's tokenizer has " + data.meta().vocabSize()
                             + "; retrain it with 'chorus train --run " + run + " --all --force'");
                 }
-                logProbs.put(m.getKey(), ModelScorer.score(model, test, window, pool));
-                task.advance(test.positions());
+                logProbs.put(m.getKey(), ModelScorer.score(model, test, window, pool, task));
             }
         }
 

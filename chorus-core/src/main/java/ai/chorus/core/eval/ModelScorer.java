@@ -1,5 +1,6 @@
 package ai.chorus.core.eval;
 
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.io.Checkpoints;
@@ -7,7 +8,6 @@ import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.parallel.WorkerPool;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -21,12 +21,8 @@ public final class ModelScorer {
 
     private ModelScorer() {}
 
-    /** The model folder's weights, refused with a line naming the folder and the training command. */
-    public static LlamaModel load(Path dir, String name, String trainHint) throws IOException {
-        if (!Files.isRegularFile(dir.resolve(Checkpoints.WEIGHTS_FILE))) {
-            throw new InvalidInputException(name + " is not trained: " + dir + " holds no "
-                    + Checkpoints.WEIGHTS_FILE + "; run '" + trainHint + "' first");
-        }
+    /** The model in a Hugging Face Llama folder (config.json + model.safetensors). */
+    public static LlamaModel load(Path dir) throws IOException {
         ModelConfig config = Checkpoints.readConfig(dir).model();
         LlamaModel model = new LlamaModel(config);
         Checkpoints.loadInto(dir, config, model.parameters());
@@ -35,9 +31,9 @@ public final class ModelScorer {
 
     /**
      * out[p] = log p(targets[p] | the window's inputs up to p), for every position of {@code test}, scored in
-     * windows of {@code seqLen}.
+     * windows of {@code seqLen}; {@code task} advances by the tokens scored.
      */
-    public static float[] score(LlamaModel model, TestSet test, int seqLen, WorkerPool pool) {
+    public static float[] score(LlamaModel model, TestSet test, int seqLen, WorkerPool pool, Progress.Task task) {
         ModelConfig config = model.config();
         if (seqLen > config.maxPositionEmbeddings()) {
             throw new InvalidInputException("evaluation window " + seqLen + " exceeds the model's"
@@ -67,6 +63,7 @@ public final class ModelScorer {
             runner.targetLogProbs(inputs, 0, targets, 0, batch, seq, logProbs, 0);
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(logProbs, b * seq, out, windows[first + b][0], windows[first + b][1]);
+                task.advance(windows[first + b][1]);
             }
         }
         return out;

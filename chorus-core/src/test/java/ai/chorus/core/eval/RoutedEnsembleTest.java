@@ -7,6 +7,7 @@ import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.OracleRouter;
 import ai.chorus.core.mix.PosteriorRouter;
 import ai.chorus.core.mix.UniformRouter;
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
@@ -38,7 +39,7 @@ class RoutedEnsembleTest {
         ModelConfig config = ModelConfig.of(VOCAB, 16, 1, 2, 32, 8);
         LlamaModel model = LlamaModel.initialized(config, 3);
         try (WorkerPool pool = new WorkerPool(1)) {
-            float[] batched = ModelScorer.score(model, test, 8, pool);
+            float[] batched = ModelScorer.score(model, test, 8, pool, Progress.NONE.start("score", -1, "tok"));
             LlamaRunner runner = new LlamaRunner(model, pool, 1, 8);
             float[] one = new float[8];
             int checked = 0;
