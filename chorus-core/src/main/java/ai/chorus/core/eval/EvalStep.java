@@ -91,15 +91,19 @@ public final class EvalStep {
         double[] prior = tokenShares(clusters);
         CentroidRouter centroid = new CentroidRouter(clusters::expertDistances, options.tau(), prior);
         PosteriorRouter posterior = new PosteriorRouter(prior);
-        List<RoutedEnsemble.Setting> settings = List.of(
+        // Routers that choose by the context: their top expert is a routing decision worth scoring.
+        List<RoutedEnsemble.Setting> routed = List.of(
                 new RoutedEnsemble.Setting("centroid_k1", centroid, 1, false),
                 new RoutedEnsemble.Setting("centroid_k2", centroid, 2, false),
                 new RoutedEnsemble.Setting("centroid_kall", centroid, experts, false),
                 new RoutedEnsemble.Setting("posterior_k1", posterior, 1, true),
                 new RoutedEnsemble.Setting("posterior", posterior, 2, true),
-                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, true),
+                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, true));
+        List<RoutedEnsemble.Setting> bounds = List.of(
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(experts), experts, false),
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, false));
+        List<RoutedEnsemble.Setting> settings = new ArrayList<>(routed);
+        settings.addAll(bounds);
         RoutingContext.Decoder decoder = (tokens, length) -> tokenizer.decode(Arrays.copyOf(tokens, length));
         List<RoutedEnsemble.Outcome> outcomes = new ArrayList<>(
                 RoutedEnsemble.score(test, clusterExperts, settings, options.reroute(), decoder));
@@ -115,13 +119,12 @@ public final class EvalStep {
             results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));
         }
         for (RoutedEnsemble.Outcome o : outcomes) {
-            results.ensemble(o, !o.setting().key().equals("random_split") && !o.setting().key().equals("uniform")
-                    && !o.setting().key().equals("oracle"));
+            results.ensemble(o, routed.contains(o.setting()));
         }
         for (int e = 0; e < experts; e++) {
             results.model(expertKey(e), RoutedEnsemble.documentNll(test, clusterExperts[e]));
         }
-        results.routingMap(outcomes.get(0));
+        results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
         ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
         Files.createDirectories(run.evalDir());
         AtomicFiles.writeString(run.evalDir().resolve(RESULTS_FILE), RunSpec.JSON.writeValueAsString(json) + "\n");
