@@ -41,6 +41,11 @@ final class EvalCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long maxTokens;
 
+    @Option(names = "--centroids", paramLabel = "fine|expert", defaultValue = EvalOptions.DEFAULT_CENTROIDS,
+            description = "Centroid router distance: to the expert's nearest fine centroid, or to its single"
+                    + " expert centroid (default: ${DEFAULT-VALUE}).")
+    String centroids;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     Integer threads;
 
@@ -48,7 +53,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
         EvalOptions options = new EvalOptions(tau, reroute, maxTokens,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids);
         ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
         output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));

@@ -38,6 +38,7 @@ final class EvalResults {
         root.put("window", window);
         root.put("reroute", options.reroute());
         root.put("tau", options.tau());
+        root.put("centroids", options.centroids());
         root.put("experts", experts);
         root.put("max_tokens", options.maxTokens());
     }

@@ -4,6 +4,7 @@ import ai.chorus.core.cluster.ClusterAssignments;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.mix.CentroidRouter;
+import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.mix.OracleRouter;
 import ai.chorus.core.mix.PosteriorRouter;
 import ai.chorus.core.mix.RoutingContext;
@@ -89,7 +90,8 @@ public final class EvalStep {
             randomExperts[e] = logProbs.get(randomKey(e));
         }
         double[] prior = tokenShares(clusters);
-        CentroidRouter centroid = new CentroidRouter(clusters::expertDistances, options.tau(), prior);
+        CentroidRouter centroid = new CentroidRouter(ClusterDistances.of(options.centroids(), clusters),
+                options.tau(), prior);
         PosteriorRouter posterior = new PosteriorRouter(prior);
         // Routers that choose by the context: their top expert is a routing decision worth scoring.
         List<RoutedEnsemble.Setting> routed = List.of(

@@ -4,13 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.chorus.core.cluster.ClusterAssignments;
+import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.cluster.ClusterOptions;
 import ai.chorus.core.cluster.ClusterRun;
 import ai.chorus.core.corpus.SplitRatios;
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.mix.CentroidRouter;
+import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.RoutingContext;
+import ai.chorus.core.mix.Weights;
 import ai.chorus.core.prepare.PrepareOptions;
 import ai.chorus.core.prepare.PrepareStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
@@ -21,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,7 +82,7 @@ class EvalStepTest {
     @Test
     void writesResultsWithEveryRequiredKey() throws IOException {
         saveModels(11, true);
-        JsonNode returned = EvalStep.run(run, new EvalOptions(0.1, 4, 1_000_000, 1), Progress.NONE);
+        JsonNode returned = EvalStep.run(run, new EvalOptions(0.1, 4, 1_000_000, 1, "fine"), Progress.NONE);
         JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
         assertThat(json.toString()).isEqualTo(returned.toString());
         assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
@@ -116,16 +125,36 @@ class EvalStepTest {
     @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode ppl = EvalStep.run(run, new EvalOptions(0.1, 3, 1_000_000, 1), Progress.NONE).get("perplexity");
+        JsonNode ppl = EvalStep.run(run, new EvalOptions(0.1, 3, 1_000_000, 1, "fine"), Progress.NONE).get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
                 .isCloseTo(seed, within(seed * 1e-5)));
     }
 
     @Test
+    void fineCentroidRoutingOfAWholeDocumentAtVanishingTauIsTheClusteringsAssignment() throws IOException {
+        ClusterModel clusters = ClusterModel.load(run.clustersDir());
+        ClusterAssignments assignments = ClusterAssignments.read(run.clustersDir());
+        ShardReader data = ShardReader.open(run.dataDir());
+        BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        CentroidRouter router = new CentroidRouter(ClusterDistances.of("fine", clusters), 1e-9, new double[] {1, 1});
+        double[] w = new double[EXPERTS];
+        for (int doc : data.documentsOf(Split.TEST)) {
+            int[] tokens = data.tokens(data.document(doc));
+            RoutingContext context = new RoutingContext(EXPERTS, (t, n) -> tokenizer.decode(Arrays.copyOf(t, n)));
+            context.reset(-1);
+            for (int t : tokens) {
+                context.append(t, null, 0);
+            }
+            router.route(context, w);
+            assertThat(Weights.argmax(w)).as("document " + doc).isEqualTo(assignments.expertOf(doc));
+        }
+    }
+
+    @Test
     void maxTokensCapsTheScoredTokensExactly() throws IOException {
         saveModels(5, true);
-        JsonNode json = EvalStep.run(run, new EvalOptions(0.1, 32, 50, 1), Progress.NONE);
+        JsonNode json = EvalStep.run(run, new EvalOptions(0.1, 32, 50, 1, "fine"), Progress.NONE);
         assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
     }
 
