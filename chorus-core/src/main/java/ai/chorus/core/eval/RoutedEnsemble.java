@@ -12,12 +12,15 @@ import java.util.Map;
 /**
  * Replays routed ensembles over a {@link TestSet} from the experts' cached log-probabilities.
  *
- * <p>The routing rule: each document is cut into blocks of {@code reroute} scored positions from its
- * first one. Before block b the router sees the document's tokens that precede it (x_0 … x_{bN-1}),
- * never the tokens it is about to score; the first block therefore routes on the empty context, where
- * every router uses its prior (centroid and posterior: the clusters' token shares; uniform: 1/K;
- * oracle: the true cluster). The weights hold for the whole block, then the block's tokens join the
- * context. With {@code reroute = 1} the posterior router is BTM's token-by-token update.
+ * <p>The routing rule: each document is cut into blocks that start at positions 0, 1, 2, 4, 8, …
+ * (doubling while below N = {@code reroute}) and then every N positions. Before a block starting at
+ * position s the router sees the document's tokens x_0 … x_{s-1}, never the tokens it is about to
+ * score; the first block (one token) therefore routes on the empty context, where every router uses
+ * its prior (centroid and posterior: the clusters' token shares; uniform: 1/K; oracle: the true
+ * cluster). The weights hold for the whole block, then the block's tokens join the context. The
+ * doubling start keeps the prior's guess to the very first token instead of the first N, at the price
+ * of log₂ N extra routing decisions per document. With {@code reroute = 1} the posterior router is
+ * BTM's token-by-token update.
  *
  * <p>Several settings that share a base router (e.g. centroid at k = 1, 2, K) route once per block
  * and differ only in the top-k cut.
@@ -82,8 +85,8 @@ public final class RoutedEnsemble {
 
         for (int i = 0; i < docs; i++) {
             context.reset(test.domain(i));
-            for (int block = test.start(i); block < test.end(i); block += reroute) {
-                int blockEnd = Math.min(block + reroute, test.end(i));
+            for (int block = test.start(i); block < test.end(i); ) {
+                int blockEnd = Math.min(test.start(i) + nextBoundary(block - test.start(i), reroute), test.end(i));
                 for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
                     e.getKey().route(context, e.getValue());
                 }
@@ -107,6 +110,7 @@ public final class RoutedEnsemble {
                 for (int p = block; p < blockEnd; p++) {
                     context.append(targets[p], expertLogProbs, p);
                 }
+                block = blockEnd;
             }
         }
         List<Outcome> out = new ArrayList<>();
@@ -114,6 +118,14 @@ public final class RoutedEnsemble {
             out.add(new Outcome(settings.get(c), nll[c], decisions[c], correct[c], run[c], top[c]));
         }
         return out;
+    }
+
+    /** Where the block starting at {@code offset} (within its document) ends: 1, 2, 4, … below N, then every N. */
+    static int nextBoundary(int offset, int reroute) {
+        if (offset == 0) {
+            return 1;
+        }
+        return offset < reroute ? Math.min(2 * offset, reroute) : offset + reroute;
     }
 
     /** Per document, Σ −log p of one model's cached log-probabilities. */

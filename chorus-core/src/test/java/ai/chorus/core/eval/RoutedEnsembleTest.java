@@ -66,6 +66,19 @@ class RoutedEnsembleTest {
     }
 
     @Test
+    void blocksDoubleFromOneTokenUpToTheRerouteIntervalThenKeepIt() {
+        int[] starts = new int[12];
+        int at = 0;
+        for (int b = 0; b < starts.length; b++) {
+            starts[b] = at;
+            at = RoutedEnsemble.nextBoundary(at, 12);
+        }
+        assertThat(starts).containsExactly(0, 1, 2, 4, 8, 12, 24, 36, 48, 60, 72, 84);
+        assertThat(RoutedEnsemble.nextBoundary(0, 1)).isEqualTo(1);
+        assertThat(RoutedEnsemble.nextBoundary(5, 1)).isEqualTo(6);
+    }
+
+    @Test
     void identicalExpertsMakeEveryEnsembleEqualTheExpert() {
         TestSet test = testSet(2, 10);
         float[] lp = new float[test.positions()];
