@@ -1,0 +1,63 @@
+package ai.chorus.cli;
+
+import ai.chorus.core.eval.EvalOptions;
+import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.mix.Routers;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Test perplexity of the seed, the dense baseline, every expert and the routed ensembles",
+            "(centroid and posterior at k = 1, 2, all; uniform; oracle; random split), overall, per domain and",
+            "per label, with routing accuracy and experts run per token. Writes eval/results.json.",
+            "Examples:",
+            "  chorus eval --run runs/demo",
+            "  chorus eval --run runs/demo --reroute 16 --tau 0.1 --max-tokens 100000 --json"})
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunOption run;
+
+    @Mixin
+    Output output;
+
+    @Option(names = "--tau", paramLabel = "T", defaultValue = "" + Routers.DEFAULT_TAU,
+            description = "Temperature of the centroid router's softmax over -distance² (default: ${DEFAULT-VALUE}).")
+    double tau;
+
+    @Option(names = "--reroute", paramLabel = "N", defaultValue = "" + EvalOptions.DEFAULT_REROUTE,
+            description = "Route again every N tokens on the context seen so far (default: ${DEFAULT-VALUE}).")
+    int reroute;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "" + EvalOptions.DEFAULT_MAX_TOKENS,
+            description = "Score at most N test tokens, whole documents in a fixed pseudo-random order "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long maxTokens;
+
+    @Option(names = "--centroids", paramLabel = "fine|expert", defaultValue = EvalOptions.DEFAULT_CENTROIDS,
+            description = "Centroid router distance: to the expert's nearest fine centroid, or to its single"
+                    + " expert centroid (default: ${DEFAULT-VALUE}).")
+    String centroids;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        output.to(spec.commandLine().getOut());
+        EvalOptions options = new EvalOptions(tau, reroute, maxTokens,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids);
+        ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
+        output.line(EvalStep.table(results));
+        output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));
+        output.result(results);
+        return 0;
+    }
+}

@@ -1,0 +1,45 @@
+package ai.chorus.core.eval;
+
+import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.Routers;
+import ai.chorus.engine.InvalidInputException;
+
+/**
+ * What {@code chorus eval} was asked.
+ *
+ * @param tau the centroid router's temperature
+ * @param reroute scored tokens between routing decisions
+ * @param maxTokens cap on the scored test tokens (a fixed pseudo-random subset of whole documents)
+ * @param threads worker threads of the forward passes
+ * @param centroids what the centroid router measures distance to ({@link ClusterDistances#KINDS})
+ */
+public record EvalOptions(double tau, int reroute, long maxTokens, int threads, String centroids) {
+    public static final int DEFAULT_REROUTE = 32;
+    public static final String DEFAULT_CENTROIDS = "fine";
+    /** Sized for the demo: ~10 models over 32k tokens is well under a minute on 2 cores. */
+    public static final long DEFAULT_MAX_TOKENS = 32_768;
+
+    public EvalOptions {
+        if (!(tau > 0) || Double.isInfinite(tau)) {
+            throw new InvalidInputException("--tau must be a positive number, got " + tau);
+        }
+        if (reroute < 1) {
+            throw new InvalidInputException("--reroute must be at least 1 token, got " + reroute);
+        }
+        if (maxTokens < 1) {
+            throw new InvalidInputException("--max-tokens must be positive, got " + maxTokens);
+        }
+        if (!ClusterDistances.KINDS.contains(centroids)) {
+            throw new InvalidInputException("--centroids must be one of " + String.join(", ", ClusterDistances.KINDS)
+                    + ", got '" + centroids + "'");
+        }
+        if (threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        }
+    }
+
+    public static EvalOptions defaults() {
+        return new EvalOptions(Routers.DEFAULT_TAU, DEFAULT_REROUTE, DEFAULT_MAX_TOKENS,
+                Runtime.getRuntime().availableProcessors(), DEFAULT_CENTROIDS);
+    }
+}

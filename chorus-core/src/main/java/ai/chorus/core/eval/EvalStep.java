@@ -1,0 +1,221 @@
+package ai.chorus.core.eval;
+
+import ai.chorus.core.cluster.ClusterAssignments;
+import ai.chorus.core.cluster.ClusterModel;
+import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.mix.CentroidRouter;
+import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.OracleRouter;
+import ai.chorus.core.mix.PosteriorRouter;
+import ai.chorus.core.mix.RoutingContext;
+import ai.chorus.core.mix.UniformRouter;
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.model.LlamaModel;
+import ai.chorus.engine.parallel.WorkerPool;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone and the
+ * routed ensembles, overall, per expert domain and per label, with routing accuracy and inference
+ * cost; written to {@code eval/results.json} (format {@value #FORMAT}).
+ *
+ * <p>Each model runs once over the test tokens ({@link ModelScorer}); every ensemble is then replayed
+ * from those cached log-probabilities ({@link RoutedEnsemble}). The ensembles:
+ * centroid and posterior at k = 1, 2 and K ({@code posterior} is k = 2), uniform over all K, oracle
+ * (the true cluster), and {@code random_split}: the random-split experts under the posterior router at
+ * k = 2 with a uniform prior — they have no centroids, and their documents carry no domain, so the
+ * likelihood of the context is the only signal that can route them.
+ */
+public final class EvalStep {
+    public static final String FORMAT = "chorus-eval-v1";
+    public static final String RESULTS_FILE = "results.json";
+
+    private EvalStep() {}
+
+    /** Runs the evaluation and writes {@code eval/results.json}; returns the same JSON object. */
+    public static ObjectNode run(RunDir run, EvalOptions options, Progress progress) throws IOException {
+        long t0 = System.nanoTime();
+        run.requirePrepared();
+        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
+            throw new InvalidInputException("run " + run + " has not been clustered; run 'chorus cluster --run "
+                    + run + "' and 'chorus train --run " + run + " --all' first");
+        }
+        ClusterModel clusters = ClusterModel.load(run.clustersDir());
+        ClusterAssignments assignments = ClusterAssignments.read(run.clustersDir());
+        int experts = clusters.experts();
+        Map<String, Path> models = modelFolders(run, experts);
+        for (Map.Entry<String, Path> m : models.entrySet()) {
+            requireTrained(run, m.getKey(), m.getValue());
+        }
+        ShardReader data = ShardReader.open(run.dataDir());
+        BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
+        TestSet test = TestSet.of(data, assignments, options.maxTokens());
+
+        Map<String, float[]> logProbs = new LinkedHashMap<>();
+        try (WorkerPool pool = new WorkerPool(options.threads());
+             Progress.Task task = progress.start("score " + models.size() + " models", (long) models.size()
+                     * test.positions(), "tok")) {
+            for (Map.Entry<String, Path> m : models.entrySet()) {
+                task.status(m.getKey());
+                LlamaModel model = ModelScorer.load(m.getValue());
+                if (model.config().vocabSize() != data.meta().vocabSize()) {
+                    throw new InvalidInputException(m.getValue() + " has vocab_size " + model.config().vocabSize()
+                            + " but the run's tokenizer has " + data.meta().vocabSize()
+                            + "; retrain it with 'chorus train --run " + run + " --all --force'");
+                }
+                logProbs.put(m.getKey(), ModelScorer.score(model, test, window, pool, task));
+            }
+        }
+
+        float[][] clusterExperts = new float[experts][];
+        float[][] randomExperts = new float[experts][];
+        for (int e = 0; e < experts; e++) {
+            clusterExperts[e] = logProbs.get(expertKey(e));
+            randomExperts[e] = logProbs.get(randomKey(e));
+        }
+        double[] prior = tokenShares(clusters);
+        CentroidRouter centroid = new CentroidRouter(ClusterDistances.of(options.centroids(), clusters),
+                options.tau(), prior);
+        PosteriorRouter posterior = new PosteriorRouter(prior);
+        // Routers that choose by the context: their top expert is a routing decision worth scoring.
+        List<RoutedEnsemble.Setting> routed = List.of(
+                new RoutedEnsemble.Setting("centroid_k1", centroid, 1, false),
+                new RoutedEnsemble.Setting("centroid_k2", centroid, 2, false),
+                new RoutedEnsemble.Setting("centroid_kall", centroid, experts, false),
+                new RoutedEnsemble.Setting("posterior_k1", posterior, 1, true),
+                new RoutedEnsemble.Setting("posterior", posterior, 2, true),
+                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, true));
+        List<RoutedEnsemble.Setting> bounds = List.of(
+                new RoutedEnsemble.Setting("uniform", new UniformRouter(experts), experts, false),
+                new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, false));
+        List<RoutedEnsemble.Setting> settings = new ArrayList<>(routed);
+        settings.addAll(bounds);
+        RoutingContext.Decoder decoder = (tokens, length) -> tokenizer.decode(Arrays.copyOf(tokens, length));
+        List<RoutedEnsemble.Outcome> outcomes = new ArrayList<>(
+                RoutedEnsemble.score(test, clusterExperts, settings, options.reroute(), decoder));
+        double[] uniformPrior = new double[experts];
+        Arrays.fill(uniformPrior, 1.0);
+        outcomes.addAll(RoutedEnsemble.score(test, randomExperts, List.of(new RoutedEnsemble.Setting("random_split",
+                new PosteriorRouter(uniformPrior), 2, true)), options.reroute(), null));
+
+        EvalResults results = new EvalResults(test, experts, data.meta().labels());
+        results.header(window, options);
+        results.prior(prior);
+        for (String key : List.of("seed", "dense")) {
+            results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));
+        }
+        for (RoutedEnsemble.Outcome o : outcomes) {
+            results.ensemble(o, routed.contains(o.setting()));
+        }
+        for (int e = 0; e < experts; e++) {
+            results.model(expertKey(e), RoutedEnsemble.documentNll(test, clusterExperts[e]));
+        }
+        results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
+        ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
+        Files.createDirectories(run.evalDir());
+        AtomicFiles.writeString(run.evalDir().resolve(RESULTS_FILE), RunSpec.JSON.writeValueAsString(json) + "\n");
+        return json;
+    }
+
+    /** Every model the evaluation scores, by its results.json key. */
+    private static Map<String, Path> modelFolders(RunDir run, int experts) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        m.put("seed", run.seedDir());
+        m.put("dense", run.denseDir());
+        for (int e = 0; e < experts; e++) {
+            m.put(expertKey(e), run.expertDir(e));
+        }
+        for (int e = 0; e < experts; e++) {
+            m.put(randomKey(e), run.randomExpertDir(e));
+        }
+        return m;
+    }
+
+    private static void requireTrained(RunDir run, String key, Path dir) {
+        if (Files.isRegularFile(dir.resolve(Checkpoints.WEIGHTS_FILE))) {
+            return;
+        }
+        String job;
+        if (key.equals("seed")) {
+            job = "--seed";
+        } else if (key.equals("dense")) {
+            job = "--dense";
+        } else if (key.startsWith("expert_")) {
+            job = "--expert " + key.substring("expert_".length());
+        } else {
+            job = "--random-split";
+        }
+        throw new InvalidInputException("model " + key.replace('_', ' ') + " is not trained (" + dir + " holds no "
+                + Checkpoints.WEIGHTS_FILE + "); run 'chorus train --run " + run + " " + job
+                + "' (or --all) first");
+    }
+
+    static String expertKey(int e) {
+        return "expert_" + e;
+    }
+
+    private static String randomKey(int e) {
+        return "random_" + e;
+    }
+
+    /** P(expert) before any context: each expert domain's share of the training tokens. */
+    static double[] tokenShares(ClusterModel clusters) {
+        double[] share = new double[clusters.experts()];
+        for (int f = 0; f < clusters.fineClusters(); f++) {
+            share[clusters.expertOfFine(f)] += clusters.fineTokens(f);
+        }
+        double sum = Arrays.stream(share).sum();
+        for (int e = 0; e < share.length; e++) {
+            share[e] = sum > 0 ? share[e] / sum : 1.0 / share.length;
+        }
+        return share;
+    }
+
+    /** The compact table: one row per model or ensemble; perplexity, experts run per token, routing accuracy. */
+    public static String table(JsonNode results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-16s %10s %14s %12s%n", "model", "test ppl", "experts/token", "routing acc"));
+        JsonNode ppl = results.path("perplexity");
+        JsonNode cost = results.path("experts_per_token");
+        JsonNode acc = results.path("routing_accuracy");
+        List<String> rows = new ArrayList<>(List.of("seed", "dense"));
+        ppl.fieldNames().forEachRemaining(key -> {
+            if (key.startsWith("expert_")) {
+                rows.add(key);
+            }
+        });
+        ppl.fieldNames().forEachRemaining(key -> {
+            if (!rows.contains(key)) {
+                rows.add(key);
+            }
+        });
+        for (String key : rows) {
+            JsonNode c = cost.get(key);
+            JsonNode a = acc.get(key);
+            sb.append(String.format("%-16s %10.2f %14s %12s%n", key, ppl.get(key).asDouble(),
+                    c == null ? "1" : String.format("%.2f", c.asDouble()),
+                    a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
+        }
+        sb.append(String.format("%,d test tokens in %,d documents, window %d, reroute %d, tau %s; %.1f s",
+                results.path("test_tokens").asLong(), results.path("test_documents").asLong(),
+                results.path("window").asInt(), results.path("reroute").asInt(), results.path("tau").asText(),
+                results.path("seconds").asDouble()));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,143 @@
+package ai.chorus.core.eval;
+
+import ai.chorus.core.mix.Mixture;
+import ai.chorus.core.mix.Router;
+import ai.chorus.core.mix.RoutingContext;
+import ai.chorus.core.mix.Weights;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Replays routed ensembles over a {@link TestSet} from the experts' cached log-probabilities.
+ *
+ * <p>The routing rule: each document is cut into blocks that start at positions 0, 1, 2, 4, 8, …
+ * (doubling while below N = {@code reroute}) and then every N positions. Before a block starting at
+ * position s the router sees the document's tokens x_0 … x_{s-1}, never the tokens it is about to
+ * score; the first block (one token) therefore routes on the empty context, where every router uses
+ * its prior (centroid and posterior: the clusters' token shares; uniform: 1/K; oracle: the true
+ * cluster). The weights hold for the whole block, then the block's tokens join the context. The
+ * doubling start keeps the prior's guess to the very first token instead of the first N, at the price
+ * of log₂ N extra routing decisions per document. With {@code reroute = 1} the posterior router is
+ * BTM's token-by-token update.
+ *
+ * <p>Several settings that share a base router (e.g. centroid at k = 1, 2, K) route once per block
+ * and differ only in the top-k cut.
+ */
+public final class RoutedEnsemble {
+
+    /**
+     * One ensemble to score.
+     *
+     * @param key its name in results.json, e.g. "centroid_k2"
+     * @param router the base router (dense weights)
+     * @param k experts kept per decision (≥ K keeps all)
+     * @param runsAllExperts true when the router itself needs every expert's output on every token (posterior)
+     */
+    public record Setting(String key, Router router, int k, boolean runsAllExperts) {}
+
+    /**
+     * What a setting scored.
+     *
+     * @param documentNll per document, Σ −log p_mix over its positions
+     * @param decisions routing decisions taken (blocks)
+     * @param correct decisions whose top expert is the document's cluster
+     * @param expertsRun Σ over positions of the experts that run for it
+     * @param topChoices per document × expert: decisions whose top expert it was ([doc·K + e])
+     */
+    public record Outcome(Setting setting, double[] documentNll, long decisions, long correct, double expertsRun,
+                          int[] topChoices) {
+        public double routingAccuracy() {
+            return decisions == 0 ? Double.NaN : (double) correct / decisions;
+        }
+    }
+
+    private RoutedEnsemble() {}
+
+    /**
+     * @param expertLogProbs [expert][position]: each expert's log-probability of every target
+     * @param decoder the tokenizer, for routers that read the context's text
+     */
+    public static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
+                                      RoutingContext.Decoder decoder) {
+        if (reroute < 1) {
+            throw new IllegalArgumentException("reroute must be at least 1, got " + reroute);
+        }
+        int experts = expertLogProbs.length;
+        Map<Router, double[]> baseWeights = new IdentityHashMap<>();
+        for (Setting s : settings) {
+            if (s.router().experts() != experts) {
+                throw new IllegalArgumentException(s.key() + " routes " + s.router().experts() + " experts, not "
+                        + experts);
+            }
+            baseWeights.computeIfAbsent(s.router(), r -> new double[experts]);
+        }
+        int docs = test.documents();
+        double[][] nll = new double[settings.size()][docs];
+        long[] decisions = new long[settings.size()];
+        long[] correct = new long[settings.size()];
+        double[] run = new double[settings.size()];
+        int[][] top = new int[settings.size()][docs * experts];
+        double[] w = new double[experts];
+        int[] targets = test.targets();
+        RoutingContext context = new RoutingContext(experts, decoder);
+
+        for (int i = 0; i < docs; i++) {
+            context.reset(test.domain(i));
+            for (int block = test.start(i); block < test.end(i); ) {
+                int blockEnd = Math.min(test.start(i) + nextBoundary(block - test.start(i), reroute), test.end(i));
+                for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
+                    e.getKey().route(context, e.getValue());
+                }
+                for (int c = 0; c < settings.size(); c++) {
+                    Setting s = settings.get(c);
+                    System.arraycopy(baseWeights.get(s.router()), 0, w, 0, experts);
+                    Weights.keepTopK(w, s.k());
+                    int best = Weights.argmax(w);
+                    decisions[c]++;
+                    if (best == test.domain(i)) {
+                        correct[c]++;
+                    }
+                    top[c][i * experts + best]++;
+                    run[c] += (double) (s.runsAllExperts() ? experts : Weights.nonZero(w)) * (blockEnd - block);
+                    double sum = 0;
+                    for (int p = block; p < blockEnd; p++) {
+                        sum -= Mixture.logProb(w, expertLogProbs, p);
+                    }
+                    nll[c][i] += sum;
+                }
+                for (int p = block; p < blockEnd; p++) {
+                    context.append(targets[p], expertLogProbs, p);
+                }
+                block = blockEnd;
+            }
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (int c = 0; c < settings.size(); c++) {
+            out.add(new Outcome(settings.get(c), nll[c], decisions[c], correct[c], run[c], top[c]));
+        }
+        return out;
+    }
+
+    /** Where the block starting at {@code offset} (within its document) ends: 1, 2, 4, … below N, then every N. */
+    static int nextBoundary(int offset, int reroute) {
+        if (offset == 0) {
+            return 1;
+        }
+        return offset < reroute ? Math.min(2 * offset, reroute) : offset + reroute;
+    }
+
+    /** Per document, Σ −log p of one model's cached log-probabilities. */
+    public static double[] documentNll(TestSet test, float[] logProbs) {
+        double[] nll = new double[test.documents()];
+        for (int i = 0; i < nll.length; i++) {
+            double sum = 0;
+            for (int p = test.start(i); p < test.end(i); p++) {
+                sum -= logProbs[p];
+            }
+            nll[i] = sum;
+        }
+        return nll;
+    }
+}

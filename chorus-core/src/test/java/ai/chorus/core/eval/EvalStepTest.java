@@ -1,0 +1,172 @@
+package ai.chorus.core.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.chorus.core.cluster.ClusterAssignments;
+import ai.chorus.core.cluster.ClusterModel;
+import ai.chorus.core.cluster.ClusterOptions;
+import ai.chorus.core.cluster.ClusterRun;
+import ai.chorus.core.corpus.SplitRatios;
+import ai.chorus.core.corpus.Split;
+import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.mix.CentroidRouter;
+import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.RoutingContext;
+import ai.chorus.core.mix.Weights;
+import ai.chorus.core.prepare.PrepareOptions;
+import ai.chorus.core.prepare.PrepareStep;
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.model.LlamaModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chorus eval} end to end on a tiny run: a labelled JSONL corpus, two clusters, tiny random models. */
+class EvalStepTest {
+    private static final int EXPERTS = 2;
+    private static final int SEQ = 16;
+
+    @TempDir
+    Path tmp;
+
+    private RunDir run;
+    private ModelConfig config;
+
+    @BeforeEach
+    void tinyRun() throws IOException {
+        StringBuilder b = new StringBuilder();
+        String[] topics = {"the cat sat on the mat and purred at the dog", "stocks fell sharply as markets opened today"};
+        for (int i = 0; i < 120; i++) {
+            b.append("{\"text\":\"").append(topics[i % 2]).append(" number ").append(i).append(' ')
+                    .append(topics[i % 2].substring(0, 10 + i % 7)).append("\",\"topic\":\"t").append(i % 2)
+                    .append("\"}\n");
+        }
+        Path corpus = tmp.resolve("c.jsonl");
+        Files.writeString(corpus, b.toString());
+        run = RunDir.of(tmp.resolve("run"));
+        PrepareStep.run(run, new PrepareOptions(corpus.toString(), "text", "topic", new SplitRatios(0.6, 0.1, 0.3),
+                300, PrepareOptions.DEFAULT_SAMPLE_BYTES, false), Progress.NONE);
+        ClusterRun.run(run, ClusterOptions.defaults(EXPERTS).withFine(4).withDims(16).withBuckets(4096)
+                .withThreads(1), false, Progress.NONE);
+        int vocab = ShardReader.open(run.dataDir()).meta().vocabSize();
+        config = ModelConfig.of(vocab, 16, 1, 2, 32, SEQ);
+    }
+
+    /** Saves the same tiny model (weights from {@code seed}) into every model folder of the run. */
+    private void saveModels(long seed, boolean distinctExperts) throws IOException {
+        LlamaModel same = LlamaModel.initialized(config, seed);
+        Checkpoints.save(run.seedDir(), config, same.parameters(), Map.of());
+        Checkpoints.save(run.denseDir(), config, same.parameters(), Map.of());
+        for (int e = 0; e < EXPERTS; e++) {
+            LlamaModel m = distinctExperts ? LlamaModel.initialized(config, seed + 1 + e) : same;
+            Checkpoints.save(run.expertDir(e), config, m.parameters(), Map.of());
+            Checkpoints.save(run.randomExpertDir(e), config, m.parameters(), Map.of());
+        }
+    }
+
+    @Test
+    void writesResultsWithEveryRequiredKey() throws IOException {
+        saveModels(11, true);
+        JsonNode returned = EvalStep.run(run, new EvalOptions(0.1, 4, 1_000_000, 1, "fine"), Progress.NONE);
+        JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
+        assertThat(json.toString()).isEqualTo(returned.toString());
+        assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
+        assertThat(json.get("window").asInt()).isEqualTo(SEQ);
+        assertThat(json.get("reroute").asInt()).isEqualTo(4);
+        assertThat(json.get("test_documents").asInt()).isPositive();
+        List<String> required = List.of("seed", "dense", "centroid_k1", "centroid_k2", "centroid_kall", "posterior",
+                "uniform", "oracle", "random_split", "expert_0", "expert_1");
+        for (String key : required) {
+            double ppl = json.path("perplexity").path(key).asDouble(Double.NaN);
+            assertThat(ppl).as(key).isGreaterThan(1).isFinite();
+            assertThat(json.path("per_domain").path(key).size()).as(key).isBetween(1, EXPERTS);
+            assertThat(json.path("per_label").path(key).size()).as(key).isBetween(1, 2);
+            assertThat(json.path("experts_per_token").has(key)).as(key).isTrue();
+        }
+        long domainTokens = 0;
+        for (JsonNode n : json.get("domain_tokens")) {
+            domainTokens += n.asLong();
+        }
+        assertThat(domainTokens).isEqualTo(json.get("test_tokens").asLong());
+        JsonNode cost = json.get("experts_per_token");
+        assertThat(cost.get("centroid_k1").asDouble()).isEqualTo(1.0);
+        assertThat(cost.get("centroid_k2").asDouble()).isEqualTo(2.0);
+        assertThat(cost.get("uniform").asDouble()).isEqualTo(2.0);
+        assertThat(cost.get("oracle").asDouble()).isEqualTo(1.0);
+        assertThat(json.get("routing_accuracy").get("centroid_k1").asDouble()).isBetween(0.0, 1.0);
+        assertThat(json.get("routing_accuracy").get("posterior").asDouble()).isBetween(0.0, 1.0);
+        JsonNode map = json.get("routing_map");
+        assertThat(map.get("rows_are").asText()).isEqualTo("label");
+        long decisions = 0;
+        for (JsonNode row : map.get("counts")) {
+            for (JsonNode c : row) {
+                decisions += c.asLong();
+            }
+        }
+        assertThat(decisions).isPositive();
+        assertThat(EvalStep.table(json)).contains("centroid_k2").contains("random_split").contains("expert_1");
+    }
+
+    @Test
+    void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
+        saveModels(5, false);
+        JsonNode ppl = EvalStep.run(run, new EvalOptions(0.1, 3, 1_000_000, 1, "fine"), Progress.NONE).get("perplexity");
+        double seed = ppl.get("seed").asDouble();
+        ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
+                .isCloseTo(seed, within(seed * 1e-5)));
+    }
+
+    @Test
+    void fineCentroidRoutingOfAWholeDocumentAtVanishingTauIsTheClusteringsAssignment() throws IOException {
+        ClusterModel clusters = ClusterModel.load(run.clustersDir());
+        ClusterAssignments assignments = ClusterAssignments.read(run.clustersDir());
+        ShardReader data = ShardReader.open(run.dataDir());
+        BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        CentroidRouter router = new CentroidRouter(ClusterDistances.of("fine", clusters), 1e-9, new double[] {1, 1});
+        double[] w = new double[EXPERTS];
+        for (int doc : data.documentsOf(Split.TEST)) {
+            int[] tokens = data.tokens(data.document(doc));
+            RoutingContext context = new RoutingContext(EXPERTS, (t, n) -> tokenizer.decode(Arrays.copyOf(t, n)));
+            context.reset(-1);
+            for (int t : tokens) {
+                context.append(t, null, 0);
+            }
+            router.route(context, w);
+            assertThat(Weights.argmax(w)).as("document " + doc).isEqualTo(assignments.expertOf(doc));
+        }
+    }
+
+    @Test
+    void maxTokensCapsTheScoredTokensExactly() throws IOException {
+        saveModels(5, true);
+        JsonNode json = EvalStep.run(run, new EvalOptions(0.1, 32, 50, 1, "fine"), Progress.NONE);
+        assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
+    }
+
+    @Test
+    void aMissingModelIsOneLineNamingItAndTheCommand() throws IOException {
+        saveModels(5, true);
+        Files.delete(run.expertDir(1).resolve(Checkpoints.WEIGHTS_FILE));
+        assertThatThrownBy(() -> EvalStep.run(run, EvalOptions.defaults(), Progress.NONE))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("expert 1")
+                .hasMessageContaining("chorus train --run " + run + " --expert 1")
+                .hasMessageNotContaining("\n");
+        assertThat(run.evalDir().resolve("results.json")).doesNotExist();
+    }
+}
