@@ -66,7 +66,10 @@ final class EvalResults {
         }
     }
 
-    /** How often centroid k = 1 chose each expert, per true cluster (or per label when documents have labels). */
+    /**
+     * How many test tokens centroid k = 1 gave to each expert, per true cluster (or per label when documents
+     * have labels).
+     */
     void routingMap(RoutedEnsemble.Outcome o) {
         boolean byLabel = !labels.isEmpty();
         int rows = byLabel ? labels.size() : experts;
@@ -83,6 +86,7 @@ final class EvalResults {
         ObjectNode map = root.putObject("routing_map");
         map.put("router", o.setting().key());
         map.put("rows_are", byLabel ? "label" : "cluster");
+        map.put("counts_are", "tokens");
         ArrayNode names = map.putArray("rows");
         for (int r = 0; r < rows; r++) {
             names.add(byLabel ? labels.get(r) : Integer.toString(r));

@@ -40,6 +40,11 @@ import java.util.Map;
  * (the true cluster), and {@code random_split}: the random-split experts under the posterior router at
  * k = 2 with a uniform prior — they have no centroids, and their documents carry no domain, so the
  * likelihood of the context is the only signal that can route them.
+ *
+ * <p>Inference cost ({@code experts_per_token}) counts the experts that must run for each token: the
+ * non-zero weights of the decision in force, except for the posterior router, which needs every
+ * expert's likelihood of the context and so runs all K whatever k. Routing accuracy is the share of
+ * scored tokens whose decision's top expert is the document's cluster.
  */
 public final class EvalStep {
     public static final String FORMAT = "chorus-eval-v1";

@@ -40,16 +40,19 @@ public final class RoutedEnsemble {
     /**
      * What a setting scored.
      *
+     * <p>Routing is counted per scored token (the decision in force for it), not per decision: the
+     * early one-, two- and four-token blocks would otherwise weigh as much as full ones.
+     *
      * @param documentNll per document, Σ −log p_mix over its positions
-     * @param decisions routing decisions taken (blocks)
-     * @param correct decisions whose top expert is the document's cluster
+     * @param routedTokens scored tokens (each under one routing decision)
+     * @param correctTokens tokens whose decision's top expert is the document's cluster
      * @param expertsRun Σ over positions of the experts that run for it
-     * @param topChoices per document × expert: decisions whose top expert it was ([doc·K + e])
+     * @param topChoices per document × expert: tokens whose decision's top expert it was ([doc·K + e])
      */
-    public record Outcome(Setting setting, double[] documentNll, long decisions, long correct, double expertsRun,
-                          int[] topChoices) {
+    public record Outcome(Setting setting, double[] documentNll, long routedTokens, long correctTokens,
+                          double expertsRun, int[] topChoices) {
         public double routingAccuracy() {
-            return decisions == 0 ? Double.NaN : (double) correct / decisions;
+            return routedTokens == 0 ? Double.NaN : (double) correctTokens / routedTokens;
         }
     }
 
@@ -75,7 +78,7 @@ public final class RoutedEnsemble {
         }
         int docs = test.documents();
         double[][] nll = new double[settings.size()][docs];
-        long[] decisions = new long[settings.size()];
+        long[] routed = new long[settings.size()];
         long[] correct = new long[settings.size()];
         double[] run = new double[settings.size()];
         int[][] top = new int[settings.size()][docs * experts];
@@ -95,12 +98,13 @@ public final class RoutedEnsemble {
                     System.arraycopy(baseWeights.get(s.router()), 0, w, 0, experts);
                     Weights.keepTopK(w, s.k());
                     int best = Weights.argmax(w);
-                    decisions[c]++;
+                    int tokens = blockEnd - block;
+                    routed[c] += tokens;
                     if (best == test.domain(i)) {
-                        correct[c]++;
+                        correct[c] += tokens;
                     }
-                    top[c][i * experts + best]++;
-                    run[c] += (double) (s.runsAllExperts() ? experts : Weights.nonZero(w)) * (blockEnd - block);
+                    top[c][i * experts + best] += tokens;
+                    run[c] += (double) (s.runsAllExperts() ? experts : Weights.nonZero(w)) * tokens;
                     double sum = 0;
                     for (int p = block; p < blockEnd; p++) {
                         sum -= Mixture.logProb(w, expertLogProbs, p);
@@ -115,7 +119,7 @@ public final class RoutedEnsemble {
         }
         List<Outcome> out = new ArrayList<>();
         for (int c = 0; c < settings.size(); c++) {
-            out.add(new Outcome(settings.get(c), nll[c], decisions[c], correct[c], run[c], top[c]));
+            out.add(new Outcome(settings.get(c), nll[c], routed[c], correct[c], run[c], top[c]));
         }
         return out;
     }

@@ -32,23 +32,26 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code chorus eval} end to end on a tiny run: a labelled JSONL corpus, two clusters, tiny random models. */
+/**
+ * {@code chorus eval} end to end on a tiny run: a labelled JSONL corpus, two clusters, tiny random models.
+ * The run is prepared and clustered once; every test first writes the models it needs.
+ */
 class EvalStepTest {
     private static final int EXPERTS = 2;
     private static final int SEQ = 16;
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
-    private RunDir run;
-    private ModelConfig config;
+    private static RunDir run;
+    private static ModelConfig config;
 
-    @BeforeEach
-    void tinyRun() throws IOException {
+    @BeforeAll
+    static void tinyRun() throws IOException {
         StringBuilder b = new StringBuilder();
         String[] topics = {"the cat sat on the mat and purred at the dog", "stocks fell sharply as markets opened today"};
         for (int i = 0; i < 120; i++) {
@@ -68,7 +71,7 @@ class EvalStepTest {
     }
 
     /** Saves the same tiny model (weights from {@code seed}) into every model folder of the run. */
-    private void saveModels(long seed, boolean distinctExperts) throws IOException {
+    private static void saveModels(long seed, boolean distinctExperts) throws IOException {
         LlamaModel same = LlamaModel.initialized(config, seed);
         Checkpoints.save(run.seedDir(), config, same.parameters(), Map.of());
         Checkpoints.save(run.denseDir(), config, same.parameters(), Map.of());
@@ -161,12 +164,15 @@ class EvalStepTest {
     @Test
     void aMissingModelIsOneLineNamingItAndTheCommand() throws IOException {
         saveModels(5, true);
+        Path results = run.evalDir().resolve("results.json");
+        String before = Files.exists(results) ? Files.readString(results) : null;
         Files.delete(run.expertDir(1).resolve(Checkpoints.WEIGHTS_FILE));
         assertThatThrownBy(() -> EvalStep.run(run, EvalOptions.defaults(), Progress.NONE))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("expert 1")
                 .hasMessageContaining("chorus train --run " + run + " --expert 1")
                 .hasMessageNotContaining("\n");
-        assertThat(run.evalDir().resolve("results.json")).doesNotExist();
+        assertThat(Files.exists(results) ? Files.readString(results) : null).as("results.json untouched")
+                .isEqualTo(before);
     }
 }

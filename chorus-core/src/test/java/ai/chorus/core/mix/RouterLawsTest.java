@@ -234,6 +234,37 @@ class RouterLawsTest {
     }
 
     @Test
+    void mixedNextTokenDistributionSumsToOne() {
+        qt().withFixedSeed(42L).withExamples(100)
+                .forAll(longs().all(), integers().between(1, 6))
+                .checkAssert((seed, experts) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int vocab = 37;
+                    float[][] lp = new float[experts][vocab];
+                    for (float[] row : lp) {
+                        double z = 0;
+                        double[] logits = r.doubles(vocab, -5, 5).toArray();
+                        for (double l : logits) {
+                            z += Math.exp(l);
+                        }
+                        for (int v = 0; v < vocab; v++) {
+                            row[v] = (float) (logits[v] - Math.log(z));
+                        }
+                    }
+                    double[] w = new double[experts];
+                    Routers.create("posterior", 2, new Routers.Inputs(r.doubles(experts, 0.1, 1).toArray(), null, 0.1))
+                            .route(randomCase(seed, experts).context(), w);
+                    float[] mixed = new float[vocab];
+                    Mixture.logProbs(w, lp, vocab, mixed);
+                    double total = 0;
+                    for (float m : mixed) {
+                        total += Math.exp(m);
+                    }
+                    assertThat(total).isCloseTo(1.0, within(1e-5));
+                });
+    }
+
+    @Test
     void unknownRouterNameIsRefusedWithTheChoices() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Routers.create("nearest", 1,
                         new Routers.Inputs(new double[] {1}, null, 0.1)))
