@@ -42,8 +42,8 @@ final class Vec {
         p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) t.viewAsIntegralLanes()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul((FloatVector) bits.viewAsFloatingLanes());
+        IntVector bits = t.viewAsIntegralLanes().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.viewAsFloatingLanes());
     }
 
     /** The scalar twin of {@link #exp(FloatVector)}: bit-identical per element. */
@@ -65,7 +65,7 @@ final class Vec {
     /** Rotations by VL/2, VL/4, …, 1 lanes: the fixed tree of {@link #sumLanes}. */
     private static final VectorShuffle<Float>[] FOLDS = folds();
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // no generic array creation in Java
     private static VectorShuffle<Float>[] folds() {
         int steps = Integer.numberOfTrailingZeros(VL);
         VectorShuffle<Float>[] f = new VectorShuffle[steps];
