@@ -694,6 +694,8 @@ final class ReportPage {
             table.kv th { font-weight: 500; color: var(--muted); white-space: nowrap; }
             table.kv td { word-break: break-word; font-variant-numeric: tabular-nums; }
             footer { color: var(--muted); font-size: 13px; margin-top: 32px; }
+            @media print { html, section { background: #fff; } section { break-inside: avoid-page; border: 0; }
+                           figure.chart, tr { break-inside: avoid; } nav { display: none; } }
             @media (max-width: 760px) { .cards { grid-template-columns: 1fr; } main { padding: 16px; } }
             """;
 }
