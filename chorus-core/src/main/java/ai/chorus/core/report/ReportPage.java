@@ -12,7 +12,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -495,9 +494,7 @@ final class ReportPage {
                 + " job did (its provenance.json).");
         compute();
         out.append("<div class=\"config\">\n");
-        Iterator<Map.Entry<String, JsonNode>> sections = in.runSpec().fields();
-        while (sections.hasNext()) {
-            Map.Entry<String, JsonNode> section = sections.next();
+        for (Map.Entry<String, JsonNode> section : in.runSpec().properties()) {
             out.append("<div><h3>").append(escape(section.getKey())).append("</h3>\n<table class=\"kv\">\n");
             flatten("", section.getValue());
             out.append("</table></div>\n");
@@ -569,8 +566,9 @@ final class ReportPage {
     /** run.json values as key/value rows; nested objects become dotted keys. */
     private void flatten(String prefix, JsonNode node) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(f -> flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(),
-                    f.getValue()));
+            for (Map.Entry<String, JsonNode> f : node.properties()) {
+                flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(), f.getValue());
+            }
             return;
         }
         out.append("<tr><th>").append(escape(prefix.isEmpty() ? "value" : prefix)).append("</th><td>")
