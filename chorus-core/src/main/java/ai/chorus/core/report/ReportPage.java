@@ -201,7 +201,8 @@ final class ReportPage {
                 out.append("<span class=\"").append(v < dense ? "better" : "worse").append("\">")
                         .append(Html.percentChange(v / dense)).append("</span>");
             }
-            String experts = cost.has(k) ? cost.get(k).asText() : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+            String experts = cost.path(k).isNumber() ? expertsPerToken(cost.get(k).asDouble())
+                    : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
             out.append("</td><td class=\"num\">").append(escape(experts))
                     .append("</td><td class=\"num\">")
                     .append(accuracy.path(k).isNumber() ? Html.percent(accuracy.get(k).asDouble()) : "")
@@ -209,6 +210,11 @@ final class ReportPage {
         }
         out.append("</tbody>\n</table>\n<p class=\"note\">Routing accuracy: share of routing decisions whose top expert"
                 + " is the document's own (oracle) cluster. Best perplexity in bold.</p>\n");
+    }
+
+    /** Whole numbers as they are; an average (posterior routing) with two decimals. */
+    private static String expertsPerToken(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private static String modelName(String key) {
@@ -244,6 +250,11 @@ final class ReportPage {
             return;
         }
         List<String> domains = sortedKeys(results.path("per_domain"));
+        if (domains.isEmpty()) {
+            missingEval("per_domain");
+            out.append("</section>\n");
+            return;
+        }
         JsonNode tokens = results.path("domain_tokens");
         List<String> categories = new ArrayList<>();
         for (String d : domains) {
@@ -268,7 +279,7 @@ final class ReportPage {
         }
         out.append("</tbody>\n</table>\n");
         JsonNode perLabel = results.path("per_label");
-        if (perLabel.isObject() && perLabel.size() > 0) {
+        if (perLabel.isObject() && !sortedKeys(perLabel).isEmpty()) {
             out.append("<h3>Per label</h3>\n");
             List<String> labels = sortedKeys(perLabel);
             comparisonChart(perLabel, labels, labels, "label");
@@ -329,6 +340,11 @@ final class ReportPage {
         for (int c = 0; c < columns; c++) {
             JsonNode name = map.path("experts").path(c);
             experts.add("e" + (name.isMissingNode() ? c : name.asText()));
+        }
+        if (columns == 0) {
+            missingEval("routing_map");
+            out.append("</section>\n");
+            return;
         }
         double[][] shares = new double[rows.size()][columns];
         long total = 0;
