@@ -3,7 +3,6 @@ package ai.chorus.core.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,9 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.ChartEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
-import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -208,13 +207,12 @@ final class Charts {
      * sizes it through the viewBox), clip ids made unique per page with {@code idPrefix}.
      */
     static String inlineSvg(Chart<?, ?> chart, String idPrefix, String description) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+        String svg;
         try {
-            VectorGraphicsEncoder.saveVectorGraphic(chart, bytes, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+            svg = new String(ChartEncoder.getBytes(chart, "svg"), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("writing SVG to memory cannot fail", e);
+            throw new IllegalStateException("encoding a chart as SVG in memory failed", e);
         }
-        String svg = bytes.toString(StandardCharsets.UTF_8);
         int start = svg.indexOf("<svg");
         int tagEnd = svg.indexOf('>', start);
         if (start < 0 || tagEnd < 0) {

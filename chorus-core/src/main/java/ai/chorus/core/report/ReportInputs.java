@@ -30,7 +30,7 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
     static final String RESULTS_FORMAT = "chorus-eval-v1";
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Pattern EXPERT_FOLDER = Pattern.compile("e(\\d{2,})");
+    private static final Pattern EXPERT_FOLDER = Pattern.compile("e(\\d{2,6})");
 
     /**
      * One training job.
@@ -65,38 +65,37 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
                         + RESULTS_FORMAT + "'; re-run 'chorus eval --run " + run + "'");
             }
         }
-        int experts = expertCount(run, spec, clusters);
+        List<Integer> experts = jobIndices(run.expertDir(0).getParent());
+        List<Integer> randoms = jobIndices(run.randomExpertDir(0).getParent());
         List<Job> jobs = new ArrayList<>();
         addJob(jobs, "seed", "seed", run.seedDir());
-        for (int e = 0; e < experts; e++) {
+        for (int e : experts) {
             addJob(jobs, "expert " + e, "experts", run.expertDir(e));
         }
         addJob(jobs, "dense", "dense", run.denseDir());
-        for (int e = 0; e < experts; e++) {
+        for (int e : randoms) {
             addJob(jobs, "random " + e, "random split", run.randomExpertDir(e));
         }
         return new ReportInputs(run, spec, clusters, results, List.copyOf(jobs));
     }
 
-    /** The expert count: the largest that run.json, the clusters or the job folders on disk know of. */
-    private static int expertCount(RunDir run, JsonNode spec, ClusterSummary clusters) throws IOException {
-        int k = Math.max(spec.path("train").path("experts").asInt(0), spec.path("cluster").path("experts").asInt(0));
-        if (clusters != null) {
-            k = Math.max(k, clusters.experts().size());
-        }
-        for (Path folder : List.of(run.expertDir(0).getParent(), run.randomExpertDir(0).getParent())) {
-            if (Files.isDirectory(folder)) {
-                try (Stream<Path> children = Files.list(folder)) {
-                    for (Path child : (Iterable<Path>) children::iterator) {
-                        Matcher m = EXPERT_FOLDER.matcher(child.getFileName().toString());
-                        if (m.matches() && Files.isDirectory(child)) {
-                            k = Math.max(k, Integer.parseInt(m.group(1)) + 1);
-                        }
+    /**
+     * The indices of the eNN job folders under {@code parent}, ascending: the folders on disk, not
+     * run.json, say which jobs exist (a run may be re-planned or half trained).
+     */
+    private static List<Integer> jobIndices(Path parent) throws IOException {
+        java.util.TreeSet<Integer> indices = new java.util.TreeSet<>();
+        if (Files.isDirectory(parent)) {
+            try (Stream<Path> children = Files.list(parent)) {
+                for (Path child : (Iterable<Path>) children::iterator) {
+                    Matcher m = EXPERT_FOLDER.matcher(child.getFileName().toString());
+                    if (m.matches() && Files.isDirectory(child)) {
+                        indices.add(Integer.parseInt(m.group(1)));
                     }
                 }
             }
         }
-        return k;
+        return List.copyOf(indices);
     }
 
     private static void addJob(List<Job> jobs, String name, String group, Path dir) throws IOException {

@@ -12,7 +12,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -202,7 +201,8 @@ final class ReportPage {
                 out.append("<span class=\"").append(v < dense ? "better" : "worse").append("\">")
                         .append(Html.percentChange(v / dense)).append("</span>");
             }
-            String experts = cost.has(k) ? cost.get(k).asText() : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+            String experts = cost.path(k).isNumber() ? expertsPerToken(cost.get(k).asDouble())
+                    : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
             out.append("</td><td class=\"num\">").append(escape(experts))
                     .append("</td><td class=\"num\">")
                     .append(accuracy.path(k).isNumber() ? Html.percent(accuracy.get(k).asDouble()) : "")
@@ -210,6 +210,11 @@ final class ReportPage {
         }
         out.append("</tbody>\n</table>\n<p class=\"note\">Routing accuracy: share of routing decisions whose top expert"
                 + " is the document's own (oracle) cluster. Best perplexity in bold.</p>\n");
+    }
+
+    /** Whole numbers as they are; an average (posterior routing) with two decimals. */
+    private static String expertsPerToken(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private static String modelName(String key) {
@@ -245,6 +250,11 @@ final class ReportPage {
             return;
         }
         List<String> domains = sortedKeys(results.path("per_domain"));
+        if (domains.isEmpty()) {
+            missingEval("per_domain");
+            out.append("</section>\n");
+            return;
+        }
         JsonNode tokens = results.path("domain_tokens");
         List<String> categories = new ArrayList<>();
         for (String d : domains) {
@@ -269,7 +279,7 @@ final class ReportPage {
         }
         out.append("</tbody>\n</table>\n");
         JsonNode perLabel = results.path("per_label");
-        if (perLabel.isObject() && perLabel.size() > 0) {
+        if (perLabel.isObject() && !sortedKeys(perLabel).isEmpty()) {
             out.append("<h3>Per label</h3>\n");
             List<String> labels = sortedKeys(perLabel);
             comparisonChart(perLabel, labels, labels, "label");
@@ -330,6 +340,11 @@ final class ReportPage {
         for (int c = 0; c < columns; c++) {
             JsonNode name = map.path("experts").path(c);
             experts.add("e" + (name.isMissingNode() ? c : name.asText()));
+        }
+        if (columns == 0) {
+            missingEval("routing_map");
+            out.append("</section>\n");
+            return;
         }
         double[][] shares = new double[rows.size()][columns];
         long total = 0;
@@ -495,9 +510,7 @@ final class ReportPage {
                 + " job did (its provenance.json).");
         compute();
         out.append("<div class=\"config\">\n");
-        Iterator<Map.Entry<String, JsonNode>> sections = in.runSpec().fields();
-        while (sections.hasNext()) {
-            Map.Entry<String, JsonNode> section = sections.next();
+        for (Map.Entry<String, JsonNode> section : in.runSpec().properties()) {
             out.append("<div><h3>").append(escape(section.getKey())).append("</h3>\n<table class=\"kv\">\n");
             flatten("", section.getValue());
             out.append("</table></div>\n");
@@ -569,8 +582,9 @@ final class ReportPage {
     /** run.json values as key/value rows; nested objects become dotted keys. */
     private void flatten(String prefix, JsonNode node) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(f -> flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(),
-                    f.getValue()));
+            for (Map.Entry<String, JsonNode> f : node.properties()) {
+                flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(), f.getValue());
+            }
             return;
         }
         out.append("<tr><th>").append(escape(prefix.isEmpty() ? "value" : prefix)).append("</th><td>")
@@ -694,6 +708,8 @@ final class ReportPage {
             table.kv th { font-weight: 500; color: var(--muted); white-space: nowrap; }
             table.kv td { word-break: break-word; font-variant-numeric: tabular-nums; }
             footer { color: var(--muted); font-size: 13px; margin-top: 32px; }
+            @media print { html, section { background: #fff; } section { break-inside: avoid-page; border: 0; }
+                           figure.chart, tr { break-inside: avoid; } nav { display: none; } }
             @media (max-width: 760px) { .cards { grid-template-columns: 1fr; } main { padding: 16px; } }
             """;
 }

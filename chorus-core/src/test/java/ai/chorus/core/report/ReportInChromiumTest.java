@@ -31,13 +31,16 @@ class ReportInChromiumTest {
         int charts = ReportStep.run(run).charts();
         Path screenshot = dir.resolve("report.png");
 
+        Path log = dir.resolve("check.log");
         Process check = new ProcessBuilder("bash", script.toString(), run.toString(), screenshot.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         // A guard against a hung browser, not a timing assertion.
-        if (!check.waitFor(5, TimeUnit.MINUTES)) {
-            check.destroyForcibly();
+        boolean finished = check.waitFor(5, TimeUnit.MINUTES);
+        if (!finished) {
+            check.destroyForcibly().waitFor();
         }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(finished).as("Chromium check still running after 5 minutes: " + output).isTrue();
         assertThat(check.exitValue()).as(output).isZero();
         assertThat(output).contains("ok: " + charts + " plots in " + charts + " chart figures");
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);

@@ -140,6 +140,23 @@ class ReportStepTest {
     }
 
     @Test
+    void degenerateSectionsBecomeNotesNotCrashes(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Files.writeString(run.evalDir().resolve("results.json"), """
+                {"format": "chorus-eval-v1", "perplexity": {"dense": 200, "centroid_k2": null, "posterior": 190},
+                 "per_domain": {"dense": {}, "centroid_k2": {}}, "per_label": {"dense": {}},
+                 "experts_per_token": {"posterior": 1.7333},
+                 "routing_map": {"rows_are": "label", "rows": ["en"], "experts": [], "counts": [[]]}}
+                """);
+        ReportStep.Result result = ReportStep.run(run);
+        String html = Files.readString(result.file());
+        assertThat(result.charts()).isEqualTo(8 + 1);
+        assertThat(html).contains("No <code>per_domain</code> yet", "No <code>routing_map</code> yet")
+                .doesNotContain("<h3>Per label</h3>");
+        assertThat(html).contains("no <code>centroid_k2</code> in results.json", ">1.73<");
+    }
+
+    @Test
     void refusesAnUnpreparedRun(@TempDir Path dir) {
         assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir.resolve("nothing"))))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
