@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole pipeline with the demo preset: prepare → cluster → train (seed, experts, dense,",
-            "random split) → eval → report, skipping steps already done. Europarl by default.",
+        description = {"The whole pipeline with the demo preset, skipping steps already done:",
+            "prepare → cluster → train (seed, experts, dense, random split) → eval → report.",
+            "Europarl by default.",
             "Example: chorus demo            (writes runs/demo)",
             "         chorus demo --run runs/mine --corpus data.jsonl --label-field domain"})
 final class DemoCommand implements Callable<Integer> {
@@ -60,6 +61,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
         long start = System.nanoTime();
+        if (threads != null && threads < 1) {
+            throw new ai.chorus.engine.InvalidInputException("--threads must be at least 1, got " + threads);
+        }
         RunDir runDir = RunDir.of(run);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         var progress = ConsoleProgress.detect();
@@ -82,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
         TrainSettings settings = TrainStep.settings(runDir, null, null, null);
         Plan plan = TrainStep.plan(runDir, settings);
         for (Plan.Job job : plan.all()) {
-            if (TrainJob.isComplete(job)) {
+            if (TrainStep.isUpToDate(runDir, plan, job)) {
                 continue;
             }
             output.line("== train " + job.name() + " (" + job.steps() + " steps)");

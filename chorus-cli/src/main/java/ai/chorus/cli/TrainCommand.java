@@ -93,10 +93,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException("--jobs must be at least 1, got " + jobs);
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        int perJob = threads != null ? threads : Math.max(1, cores / jobs);
-        if (perJob < 1) {
-            throw new InvalidInputException("--threads must be at least 1, got " + perJob);
+        if (threads != null && threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
+        // Jobs in this process get every core; --jobs divides the cores among child processes only.
+        int perJob = threads != null ? threads : cores;
         RunDir runDir = run.runDir();
         TrainSettings s = TrainStep.settings(runDir, settings.preset, null, settings.budget);
         Plan plan = TrainStep.plan(runDir, s);
@@ -130,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         if (which.experts == null || which.experts.equals("all")) {
             return plan.experts();
         }
-        List<Plan.Job> out = new ArrayList<>();
+        java.util.Set<Plan.Job> out = new java.util.LinkedHashSet<>();
         for (String part : which.experts.split(",")) {
             try {
                 out.add(expert(plan.experts(), Integer.parseInt(part.trim())));
@@ -138,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new InvalidInputException("--experts '" + which.experts + "' must be 'all' or a list like 0,2,3");
             }
         }
-        return out;
+        return new ArrayList<>(out);
     }
 
     private static Plan.Job expert(List<Plan.Job> experts, int i) {
@@ -176,7 +177,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<Plan.Job> pending = new ArrayList<>();
         for (Plan.Job j : list) {
-            if (force || !TrainJob.isComplete(j)) {
+            if (force || !TrainStep.isUpToDate(runDir, plan, j)) {
                 pending.add(j);
             } else {
                 results.add(new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), Double.NaN, Double.NaN, 0,
@@ -184,15 +185,19 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         Progress progress = ConsoleProgress.detect();
+        int childThreads = threads != null ? threads
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.min(jobs, Math.max(1, pending.size())));
+        List<Process> running = new ArrayList<>();
+        Thread cleanup = new Thread(() -> stopAll(running));
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try (Progress.Task task = progress.start("train " + list.size() + " jobs × " + jobs + " processes",
                 pending.size(), "jobs")) {
-            List<Process> running = new ArrayList<>();
             List<Plan.Job> runningJobs = new ArrayList<>();
             int next = 0;
             while (next < pending.size() || !running.isEmpty()) {
                 while (running.size() < jobs && next < pending.size()) {
                     Plan.Job j = pending.get(next++);
-                    running.add(spawn(runDir, j, perJob));
+                    running.add(spawn(runDir, j, childThreads));
                     runningJobs.add(j);
                 }
                 Thread.sleep(200);
@@ -201,14 +206,14 @@ final class TrainCommand implements Callable<Integer> {
                     if (!p.isAlive()) {
                         Plan.Job j = runningJobs.get(i);
                         if (p.exitValue() != 0) {
-                            for (Process other : running) {
-                                other.destroy();
+                            String why = j.name() + " failed (exit " + p.exitValue() + "); see "
+                                    + j.dir().resolve("train.log") + ", then re-run with --resume";
+                            if (p.exitValue() == 2) {
+                                throw new InvalidInputException(why);
                             }
-                            throw new InvalidInputException(j.name() + " failed (exit " + p.exitValue() + "); see "
-                                    + j.dir().resolve("train.log") + " and re-run with --resume");
+                            throw new IllegalStateException(why);
                         }
-                        results.add(new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), Double.NaN,
-                                Double.NaN, 0, false, false));
+                        results.add(fromProvenance(j));
                         running.remove(i);
                         runningJobs.remove(i);
                         task.advance(1);
@@ -216,14 +221,50 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }
             }
+        } finally {
+            stopAll(running);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
         return results;
+    }
+
+    /** Stops child jobs still running (this process failed or is being stopped); they resume from checkpoints. */
+    private static void stopAll(List<Process> children) {
+        for (Process p : List.copyOf(children)) {
+            p.destroy();
+        }
+        for (Process p : List.copyOf(children)) {
+            try {
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A child's outcome, as its provenance records it. */
+    private static TrainJob.Result fromProvenance(Plan.Job j) throws IOException {
+        var p = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.dir().resolve(TrainJob.PROVENANCE).toFile());
+        double seconds = java.time.Duration.between(java.time.Instant.parse(p.path("started").asText()),
+                java.time.Instant.parse(p.path("finished").asText())).toMillis() / 1e3;
+        return new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), p.path("final_train_loss").asDouble(),
+                p.path("final_valid_loss").asDouble(), seconds, false, false);
     }
 
     private Process spawn(RunDir runDir, Plan.Job j, int perJob) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        // The parent only waits; each child gets its own share of the heap instead of a copy of the parent's.
+        long heapMb = Math.max(512, Runtime.getRuntime().maxMemory() / (1 << 20) / jobs);
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-Xms") && !arg.startsWith("-Xmx") && !arg.equals("-XX:+AlwaysPreTouch")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.add("-Xmx" + heapMb + "m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
@@ -238,7 +279,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         java.nio.file.Files.createDirectories(j.dir());
         File log = j.dir().resolve("train.log").toFile();
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
     }
 
     private void report(List<TrainJob.Result> results) {
@@ -246,8 +288,6 @@ final class TrainCommand implements Callable<Integer> {
         for (TrainJob.Result r : results) {
             if (r.skipped()) {
                 output.line(String.format("  %-10s already trained (%s); --force retrains it", r.name(), r.dir()));
-            } else if (Double.isNaN(r.finalTrainLoss())) {
-                output.line(String.format("  %-10s trained in a child process → %s", r.name(), r.dir()));
             } else {
                 output.line(String.format("  %-10s %,d steps  loss %.4f  val %.4f  %.1f s%s → %s", r.name(), r.steps(),
                         r.finalTrainLoss(), r.finalValidLoss(), r.seconds(), r.resumed() ? " (resumed)" : "",

@@ -133,6 +133,20 @@ class TrainCliTest {
     }
 
     @Test
+    void aJobAlreadyRunningElsewhereIsRefused() throws IOException {
+        RunDir run = copy("locked");
+        Files.createDirectories(run.expertDir(0));
+        try (var ch = java.nio.channels.FileChannel.open(run.expertDir(0).resolve(".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var lock = ch.lock()) {
+            CliRunner.Result r = CliRunner.run("train", "--run", run.toString(), "--expert", "0");
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err()).contains("being trained");
+        }
+        assertThat(run.expertDir(0).resolve("model.safetensors")).doesNotExist();
+    }
+
+    @Test
     void refusalsNameTheProblem() throws IOException {
         CliRunner.Result out = CliRunner.run("train", "--run", base.toString(), "--expert", "7");
         assertThat(out.exitCode()).isEqualTo(2);

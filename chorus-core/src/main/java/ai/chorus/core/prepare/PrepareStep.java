@@ -121,7 +121,11 @@ public final class PrepareStep {
         }
     }
 
-    /** Pass 1: ids, splits, duplicates, and a uniform sample of train text bounded by the byte budget. */
+    /**
+     * Pass 1: ids, splits, duplicates, and a sample of train text bounded by the byte budget: the
+     * documents with the smallest ids (ids are hashes, so this is a uniform sample; only documents
+     * at the budget's edge can depend on the corpus order).
+     */
     private static TreeMap<DocumentId, String> sampleTrainText(Corpus corpus, PrepareOptions options,
                                                                Progress progress) {
         TreeMap<DocumentId, String> sample = new TreeMap<>();
@@ -137,7 +141,7 @@ public final class PrepareStep {
                 if (!seen.add(id) || options.split().splitOf(id) != Split.TRAIN) {
                     continue;
                 }
-                // Keep the documents with the smallest ids: a uniform, order-independent sample.
+                // Keep the documents with the smallest ids (a uniform sample: ids are content hashes).
                 if (sampleBytes < options.tokenizerSampleBytes() || id.compareTo(sample.lastKey()) < 0) {
                     sample.put(id, d.text());
                     sampleBytes += utf8Length(d.text());
@@ -231,26 +235,36 @@ public final class PrepareStep {
             }
         }
         Path trash = Files.createTempDirectory(root.getParent(), "." + root.getFileName() + ".old-");
+        List<String> moved = new ArrayList<>();
         try {
+            // The old run.json goes first, so a crash midway leaves a run that is visibly unprepared
+            // rather than one whose run.json describes other data; the new run.json comes last.
+            List<String> old = new ArrayList<>(List.of("run.json", "tokenizer.json", "data"));
             if (force) {
-                for (String name : DERIVED) {
-                    moveIfExists(root.resolve(name), trash.resolve(name));
+                old.addAll(DERIVED);
+            }
+            for (String name : old) {
+                if (Files.exists(root.resolve(name))) {
+                    Files.move(root.resolve(name), trash.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                    moved.add(name);
                 }
             }
-            // run.json last: a run counts as prepared only once everything it names is in place.
             for (String name : List.of("data", "tokenizer.json", "run.json")) {
-                moveIfExists(root.resolve(name), trash.resolve(name));
                 Files.move(stage.resolve(name), root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             }
-        } finally {
-            deleteTree(trash);
+        } catch (IOException | RuntimeException e) {
+            // Put the old run back as it was.
+            for (String name : List.of("data", "tokenizer.json", "run.json")) {
+                if (moved.contains(name) && Files.exists(root.resolve(name))) {
+                    deleteTree(root.resolve(name));
+                }
+            }
+            for (String name : moved) {
+                Files.move(trash.resolve(name), root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            }
+            throw e;
         }
-    }
-
-    private static void moveIfExists(Path from, Path to) throws IOException {
-        if (Files.exists(from)) {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        }
+        deleteTree(trash);
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  *
  * <p>Compute is counted as the peer counts it ({@link ModelConfig#trainFlopsPerToken}). The dense
  * baseline gets exactly the experts' summed steps (the same model shape and batch), so its compute
- * equals theirs; the random-split experts get the cluster experts' document counts and budgets.
+ * equals theirs; the random-split experts get the cluster experts' token counts and budgets.
  */
 public final class Plan {
     public enum Kind { SEED, EXPERT, DENSE, RANDOM }
@@ -102,9 +102,10 @@ public final class Plan {
                     : s.expertTokens();
             long steps = Math.max(1, Math.round(budget / perStep));
             expertStepsTotal += steps;
+            // A cluster too small to have validation documents is validated on all of them, never on train data.
+            int[] valid = expertValid.get(e).length > 0 ? expertValid.get(e) : allValid;
             experts.add(new Job("expert " + e, Kind.EXPERT, e, run.expertDir(e), run.seedDir(), model, steps,
-                    steps * perStep, steps * perStep * flopsPerToken, s.branchLr(), expertTrain.get(e),
-                    expertValid.get(e)));
+                    steps * perStep, steps * perStep * flopsPerToken, s.branchLr(), expertTrain.get(e), valid));
         }
         Job dense = new Job("dense", Kind.DENSE, 0, run.denseDir(), run.seedDir(), model, expertStepsTotal,
                 expertStepsTotal * perStep, expertStepsTotal * perStep * flopsPerToken, s.branchLr(), allTrain,
@@ -119,13 +120,22 @@ public final class Plan {
             shuffled[i] = shuffled[j];
             shuffled[j] = t;
         }
+        // Each random expert takes shuffled documents until it holds as many tokens as its cluster twin
+        // (clusters are balanced by tokens, and documents differ in length); the last takes the rest.
         List<Job> random = new ArrayList<>();
         int at = 0;
         for (int e = 0; e < k; e++) {
-            int n = expertTrain.get(e).length;
-            int[] docs = Arrays.copyOfRange(shuffled, at, at + n);
+            int from = at;
+            long tokens = 0;
+            while (at < shuffled.length && (e == k - 1 || tokens < expertTokens[e])) {
+                tokens += data.document(shuffled[at++]).length() + 1L;
+            }
+            int[] docs = Arrays.copyOfRange(shuffled, from, at);
+            if (docs.length == 0) {
+                throw new InvalidInputException("the random split left expert " + e + " without documents; "
+                        + "cluster with fewer experts");
+            }
             Arrays.sort(docs);
-            at += n;
             Job twin = experts.get(e);
             random.add(new Job("random " + e, Kind.RANDOM, e, run.randomExpertDir(e), run.seedDir(), model,
                     twin.steps(), twin.tokens(), twin.flops(), s.branchLr(), docs, allValid));

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,11 +70,64 @@ public final class TrainJob {
     }
 
     /**
+     * True when the job is complete and was trained under exactly this plan (same settings, steps,
+     * documents and branch point); false when it has not finished. A finished job from another plan
+     * (a retrained seed, new clusters, edited settings) is refused: its results would silently mix
+     * two experiments.
+     */
+    public static boolean isUpToDate(Plan.Job job, TrainSettings s, ShardReader data) throws IOException {
+        if (!isComplete(job)) {
+            return false;
+        }
+        String recorded = JSON.readTree(job.dir().resolve(PROVENANCE).toFile()).path("fingerprint").asText("");
+        if (!recorded.equals(fingerprint(job, s, data))) {
+            throw new InvalidInputException(job.name() + " in " + job.dir() + " was trained under another plan "
+                    + "(different settings, documents or seed model); --force retrains it");
+        }
+        return true;
+    }
+
+    /**
+     * SHA-256 over everything that decides the job's weights: model shape, batch, steps and schedule,
+     * optimizer settings, seeds, the exact documents and the branch point. Settings that only shape
+     * the curves (eval_every, eval_batches) or the checkpoints do not count.
+     */
+    static String fingerprint(Plan.Job job, TrainSettings s, ShardReader data) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append(job.name()).append('|').append(job.model()).append('|').append(s.batch()).append('x')
+                .append(s.seqLen()).append('|').append(job.steps()).append('|').append(job.lr()).append('|')
+                .append(s.minLrRatio()).append('|').append(s.warmupFraction()).append('|').append(s.weightDecay())
+                .append('|').append(s.gradClip()).append('|').append(s.dataSeed()).append('|')
+                .append(job.branchFrom() == null ? "init " + s.initSeed()
+                        : sha256(job.branchFrom().resolve(Checkpoints.WEIGHTS_FILE)))
+                .append('|').append(sha256(documentList(data, job.trainDocs())));
+        return sha256(b.toString());
+    }
+
+    /**
      * @param resume continue from the job's checkpoint (required when one exists)
      * @param force discard whatever the job folder holds and train from the start
      */
     public static Result run(Plan.Job job, TrainSettings s, ShardReader data, int threads, boolean resume,
                              boolean force, Progress progress) throws IOException {
+        Files.createDirectories(job.dir());
+        // One process per job folder: a second run of the same job (another terminal, another machine
+        // on a shared file system) would interleave checkpoints and curves.
+        try (FileChannel lockFile = FileChannel.open(job.dir().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                throw new InvalidInputException(job.name() + " is being trained by another process (" + job.dir()
+                        + "/.lock is held); wait for it or stop it first");
+            }
+            return runLocked(job, s, data, threads, resume, force, progress);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            throw new InvalidInputException(job.name() + " is already being trained in this process");
+        }
+    }
+
+    private static Result runLocked(Plan.Job job, TrainSettings s, ShardReader data, int threads, boolean resume,
+                                    boolean force, Progress progress) throws IOException {
         Path dir = job.dir();
         Path checkpoint = dir.resolve(CHECKPOINT);
         if (force) {
@@ -80,7 +135,7 @@ public final class TrainJob {
                     ai.chorus.engine.io.HfConfig.FILE_NAME)) {
                 Files.deleteIfExists(dir.resolve(f));
             }
-        } else if (isComplete(job)) {
+        } else if (isUpToDate(job, s, data)) {
             return new Result(job.name(), dir, job.steps(), job.tokens(), Double.NaN, Double.NaN, 0, true, false);
         } else if (Files.exists(checkpoint) && !resume) {
             throw new InvalidInputException(job.name() + " has a checkpoint in " + dir
@@ -91,7 +146,9 @@ public final class TrainJob {
                     + ", which holds no trained model; run 'chorus train --seed' first");
         }
         Files.createDirectories(dir);
+        deleteStaleTemporaries(dir);
         ModelConfig model = job.model();
+        String fingerprint = fingerprint(job, s, data);
         String started = Instant.now().toString();
         long t0 = System.nanoTime();
 
@@ -111,16 +168,16 @@ public final class TrainJob {
                     s.gradClip()), pool, s.batch(), s.seqLen());
             long dataSeed = s.dataSeed() * 1_000_003L + job.kind().ordinal() * 1009L + job.index();
             BatchSampler sampler = new BatchSampler(data, job.trainDocs(), dataSeed, s.batch(), s.seqLen());
-            ValidationSet valid = ValidationSet.of(data, job.validDocs().length > 0 ? job.validDocs()
-                    : job.trainDocs(), s);
+            ValidationSet valid = ValidationSet.of(data, job.validDocs(), s);
 
             boolean resumed = false;
             if (resume && Files.exists(checkpoint)) {
-                restore(checkpoint, job, trainer, sampler);
+                started = restore(checkpoint, job, fingerprint, trainer, sampler);
                 resumed = true;
                 LOG.info("{}: resumed at step {} of {}", job.name(), trainer.stepsTaken(), job.steps());
-            } else {
-                writeDocumentList(dir, data, job.trainDocs());
+            }
+            if (!resumed || !Files.exists(dir.resolve(DOCUMENTS))) {
+                AtomicFiles.writeString(dir.resolve(DOCUMENTS), documentList(data, job.trainDocs()));
             }
             truncateCurves(dir.resolve(CURVES), trainer.stepsTaken());
 
@@ -139,7 +196,8 @@ public final class TrainJob {
                     lastLoss = trainer.step(tokens, targets);
                     if (!Double.isFinite(lastLoss)) {
                         throw new InvalidInputException(job.name() + ": the loss diverged (" + lastLoss + ") at step "
-                                + trainer.stepsTaken() + "; lower lr in run.json and re-run with --force");
+                                + trainer.stepsTaken() + "; lower train." + (job.kind() == Plan.Kind.SEED ? "lr" : "branch_lr")
+                                + " in run.json and re-run with --force");
                     }
                     long step = trainer.stepsTaken();
                     windowSteps++;
@@ -159,21 +217,22 @@ public final class TrainJob {
                     task.advance(1);
                     if (step % s.checkpointEvery() == 0 && step < job.steps()) {
                         curves.flush();
-                        saveCheckpoint(checkpoint, trainer, sampler);
+                        saveCheckpoint(checkpoint, trainer, sampler, fingerprint, started);
                     }
                 }
             }
             Map<String, String> meta = Map.of("chorus.job", job.name());
             Checkpoints.save(dir, model, llama.parameters(), meta);
             writeProvenance(job, s, dir, started, branchHash, trainer.stepsTaken() * tokens.length, dataSeed,
-                    lastLoss, lastValid);
+                    lastLoss, lastValid, fingerprint);
             Files.deleteIfExists(checkpoint);
             return new Result(job.name(), dir, job.steps(), job.tokens(), lastLoss, lastValid,
                     (System.nanoTime() - t0) / 1e9, false, resumed);
         }
     }
 
-    private static void saveCheckpoint(Path file, Trainer trainer, BatchSampler sampler) throws IOException {
+    private static void saveCheckpoint(Path file, Trainer trainer, BatchSampler sampler, String fingerprint,
+                                       String started) throws IOException {
         List<FloatTensor> tensors = new ArrayList<>(trainer.model().parameters());
         int size = trainer.model().parameterBuffer().length;
         tensors.add(new FloatTensor("adamw.m", new int[] {size}, trainer.optimizer().firstMoment(), 0));
@@ -181,10 +240,14 @@ public final class TrainJob {
         Map<String, String> scalars = new LinkedHashMap<>();
         scalars.put("step", Long.toString(trainer.stepsTaken()));
         scalars.put("data_cursor", sampler.cursor().encode());
+        scalars.put("fingerprint", fingerprint);
+        scalars.put("started", started);
         TrainingStateFile.save(file, scalars, tensors);
     }
 
-    private static void restore(Path file, Plan.Job job, Trainer trainer, BatchSampler sampler) throws IOException {
+    /** Restores a checkpoint of exactly this job; returns when the interrupted run started. */
+    private static String restore(Path file, Plan.Job job, String fingerprint, Trainer trainer, BatchSampler sampler)
+            throws IOException {
         int size = trainer.model().parameterBuffer().length;
         float[] m = new float[size];
         float[] v = new float[size];
@@ -192,6 +255,10 @@ public final class TrainJob {
         targets.add(new FloatTensor("adamw.m", new int[] {size}, m, 0));
         targets.add(new FloatTensor("adamw.v", new int[] {size}, v, 0));
         Map<String, String> scalars = TrainingStateFile.loadInto(file, targets);
+        if (!fingerprint.equals(scalars.get("fingerprint"))) {
+            throw new InvalidInputException(file + " was written under another plan (different settings, documents "
+                    + "or seed model); --force starts " + job.name() + " over");
+        }
         try {
             long step = Long.parseLong(scalars.get("step"));
             if (step < 0 || step > job.steps()) {
@@ -204,6 +271,17 @@ public final class TrainJob {
                     + "); re-run with --force to start over");
         }
         trainer.model().weightsChanged();
+        return scalars.getOrDefault("started", Instant.now().toString());
+    }
+
+    /** A crash during an atomic write leaves its temporary file behind; it is never read, only in the way. */
+    private static void deleteStaleTemporaries(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(".")
+                    && f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Drops curve lines after {@code step}: they came from the run a crash interrupted. */
@@ -228,16 +306,17 @@ public final class TrainJob {
         AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     }
 
-    private static void writeDocumentList(Path dir, ShardReader data, int[] docs) throws IOException {
+    private static String documentList(ShardReader data, int[] docs) {
         StringBuilder b = new StringBuilder(docs.length * 33);
         for (int d : docs) {
             b.append(data.document(d).id().hex()).append('\n');
         }
-        AtomicFiles.writeString(dir.resolve(DOCUMENTS), b.toString());
+        return b.toString();
     }
 
     private static void writeProvenance(Plan.Job job, TrainSettings s, Path dir, String started, String branchHash,
-                                        long tokensSeen, long dataSeed, double loss, double valid) throws IOException {
+                                        long tokensSeen, long dataSeed, double loss, double valid, String fingerprint)
+            throws IOException {
         ObjectNode p = JSON.createObjectNode();
         p.put("job", job.name());
         p.put("kind", job.kind().name().toLowerCase(java.util.Locale.ROOT));
@@ -267,7 +346,17 @@ public final class TrainJob {
         p.put("finished", Instant.now().toString());
         p.put("chorus_version", Chorus.VERSION);
         p.put("git_commit", Chorus.gitCommit());
+        p.put("fingerprint", fingerprint);
         AtomicFiles.writeString(dir.resolve(PROVENANCE), RunSpec.JSON.writeValueAsString(p) + "\n");
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String sha256(Path file) throws IOException {

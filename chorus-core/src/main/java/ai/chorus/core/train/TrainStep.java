@@ -32,6 +32,7 @@ public final class TrainStep {
     public static TrainSettings settings(RunDir run, String preset, Integer experts, String budget)
             throws IOException {
         run.requirePrepared();
+        requireClustered(run);
         RunSpec spec = RunSpec.read(run);
         TrainSettings s;
         if (spec.has(SECTION) && preset == null) {
@@ -62,11 +63,8 @@ public final class TrainStep {
         return s;
     }
 
-    /** The expert count of the run's clustering, or 4 when it has not been clustered yet. */
+    /** The expert count of the run's clustering. */
     private static int clusteredExperts(RunDir run) {
-        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
-            return 4;
-        }
         ClusterAssignments a = ClusterAssignments.read(run.clustersDir());
         int max = -1;
         for (int i = 0; i < a.size(); i++) {
@@ -75,13 +73,22 @@ public final class TrainStep {
         return max + 1;
     }
 
-    public static Plan plan(RunDir run, TrainSettings s) {
-        run.requirePrepared();
+    private static void requireClustered(RunDir run) {
         if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
             throw new InvalidInputException("run " + run + " has not been clustered; run 'chorus cluster --run "
                     + run + "' before training");
         }
+    }
+
+    public static Plan plan(RunDir run, TrainSettings s) {
+        run.requirePrepared();
+        requireClustered(run);
         return Plan.of(run, s, ShardReader.open(run.dataDir()), ClusterAssignments.read(run.clustersDir()));
+    }
+
+    /** Whether a job is finished under this plan (and refuses one finished under another). */
+    public static boolean isUpToDate(RunDir run, Plan plan, Plan.Job job) throws IOException {
+        return TrainJob.isUpToDate(job, plan.settings(), ShardReader.open(run.dataDir()));
     }
 
     /** Runs one job in this process. */
