@@ -25,7 +25,7 @@ public final class Presets {
     public static TrainSettings named(String name, int experts) {
         return switch (name) {
             case "demo" -> new TrainSettings("demo", experts, 128, 384, 4, 4, 128, 16,
-                    1_000_000L, 300_000L, TrainSettings.PROPORTIONAL, 3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
+                    800_000L, 250_000L, TrainSettings.PROPORTIONAL, 3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
                     25, 8, 50, 1234L, 4321L, 10000.0);
             case "small" -> new TrainSettings("small", experts, 256, 768, 6, 8, 256, 8,
                     20_000_000L, 10_000_000L, TrainSettings.EQUAL, 1.5e-3, 1e-3, 0.1, 0.02, 0.1, 1.0,
