@@ -4,9 +4,10 @@
 #   python3-torch, python3-numpy      the PyTorch reference for the engine's loss and gradients
 #   libopenblas0-openmp, libjemalloc2 make the PyTorch peer benchmark meaningful (tools/bench_vs_peer.sh)
 #   python3-sklearn                   the k-means benchmark reference (tools/)
+#   chromium                          renders the HTML report in a test (tools/check_report.sh)
 set -euo pipefail
-packages=(python3-torch python3-numpy python3-sklearn libopenblas0-openmp libjemalloc2)
-if /usr/bin/python3 -c 'import torch, numpy, sklearn' 2>/dev/null; then
+packages=(python3-torch python3-numpy python3-sklearn libopenblas0-openmp libjemalloc2 chromium)
+if /usr/bin/python3 -c 'import torch, numpy, sklearn' 2>/dev/null && [[ -x /usr/bin/chromium ]]; then
   exit 0
 fi
 if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
