@@ -5,6 +5,7 @@ import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.util.FileTrees;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -55,12 +55,12 @@ public final class ClusterRun {
         try {
             ClusterSummary summary = ClusterStep.run(inputs, stage, options, progress);
             Path old = run.root().resolve(".clusters-old");
-            deleteTree(old);
+            FileTrees.delete(old);
             if (Files.exists(target)) {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
+            FileTrees.delete(old);
 
             RunSpec spec = RunSpec.read(run);
             ObjectNode s = spec.section(SECTION);
@@ -74,18 +74,7 @@ public final class ClusterRun {
             spec.write(run.runJson());
             return summary;
         } finally {
-            deleteTree(stage);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            FileTrees.delete(stage);
         }
     }
 }

@@ -12,6 +12,7 @@ import ai.chorus.core.data.ShardWriter;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.util.FileTrees;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -97,7 +97,7 @@ public final class PrepareStep {
                     meta.duplicatesDropped(), meta.labels().size(), tokenizerSeconds,
                     (System.nanoTime() - start) / 1e9, run.root());
         } finally {
-            deleteTree(stage);
+            FileTrees.delete(stage);
         }
     }
 
@@ -256,7 +256,7 @@ public final class PrepareStep {
             // Put the old run back as it was.
             for (String name : List.of("data", "tokenizer.json", "run.json")) {
                 if (moved.contains(name) && Files.exists(root.resolve(name))) {
-                    deleteTree(root.resolve(name));
+                    FileTrees.delete(root.resolve(name));
                 }
             }
             for (String name : moved) {
@@ -264,18 +264,7 @@ public final class PrepareStep {
             }
             throw e;
         }
-        deleteTree(trash);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        FileTrees.delete(trash);
     }
 
     private static int utf8Length(String s) {
