@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             output.line("== cluster: done already");
         }
-        TrainSettings settings = TrainStep.settings(runDir, null, null, null);
+        TrainSettings settings = TrainStep.settings(runDir, null, null);
         Plan plan = TrainStep.plan(runDir, settings);
         for (Plan.Job job : plan.all()) {
             if (TrainStep.isUpToDate(runDir, plan, job)) {

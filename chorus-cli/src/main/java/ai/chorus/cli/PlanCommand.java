@@ -46,7 +46,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
-        TrainSettings s = TrainStep.settings(run.runDir(), settings.preset, null, settings.budget);
+        TrainSettings s = TrainStep.settings(run.runDir(), settings.preset, settings.budget);
         Plan plan = TrainStep.plan(run.runDir(), s);
         output.line(String.format("Plan for %s (preset %s, %d experts, budget %s, model %,d parameters, "
                         + "batch %d × %d tokens)", run.runDir(), s.preset(), s.experts(), s.budget(),

@@ -99,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
         // Jobs in this process get every core; --jobs divides the cores among child processes only.
         int perJob = threads != null ? threads : cores;
         RunDir runDir = run.runDir();
-        TrainSettings s = TrainStep.settings(runDir, settings.preset, null, settings.budget);
+        TrainSettings s = TrainStep.settings(runDir, settings.preset, settings.budget);
         Plan plan = TrainStep.plan(runDir, s);
 
         List<TrainJob.Result> results = new ArrayList<>();

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
@@ -151,11 +150,6 @@ public final class ShardReader {
         int[] t = new int[d.length()];
         readTokens(d, t, 0);
         return t;
-    }
-
-    /** Indices of the documents whose split passes {@code filter}, in index order. */
-    public int[] documentsWhere(IntPredicate filter) {
-        return IntStream.range(0, documentCount).filter(filter).toArray();
     }
 
     public int[] documentsOf(Split split) {

@@ -32,15 +32,7 @@ public final class Plan {
      * @param validDocs document indices its validation loss is measured on
      */
     public record Job(String name, Kind kind, int index, Path dir, Path branchFrom, ModelConfig model,
-                      long steps, long tokens, double flops, double lr, int[] trainDocs, int[] validDocs) {
-        public long trainDocumentTokens(ShardReader data) {
-            long n = 0;
-            for (int d : trainDocs) {
-                n += data.document(d).length() + 1L;
-            }
-            return n;
-        }
-    }
+                      long steps, long tokens, double flops, double lr, int[] trainDocs, int[] validDocs) {}
 
     private final TrainSettings settings;
     private final Job seed;

@@ -99,12 +99,6 @@ public record TrainSettings(
         return (long) batch * seqLen;
     }
 
-    public TrainSettings withExperts(int k) {
-        return new TrainSettings(preset, k, hiddenSize, intermediateSize, layers, heads, seqLen, batch, seedTokens,
-                expertTokens, budget, lr, branchLr, minLrRatio, warmupFraction, weightDecay, gradClip, evalEvery,
-                evalBatches, checkpointEvery, initSeed, dataSeed, ropeTheta);
-    }
-
     public TrainSettings withBudget(String b) {
         return new TrainSettings(preset, experts, hiddenSize, intermediateSize, layers, heads, seqLen, batch,
                 seedTokens, expertTokens, b, lr, branchLr, minLrRatio, warmupFraction, weightDecay, gradClip,

@@ -26,10 +26,10 @@ public final class TrainStep {
 
     /**
      * The run's train settings. The first call writes {@code preset} (default "demo") into run.json;
-     * later calls read what is there, so a user's edits stick. {@code experts} and {@code budget},
-     * when given, override and are saved.
+     * later calls read what is there, so a user's edits stick. {@code budget}, when given, overrides
+     * and is saved. The expert count always comes from the clustering.
      */
-    public static TrainSettings settings(RunDir run, String preset, Integer experts, String budget)
+    public static TrainSettings settings(RunDir run, String preset, String budget)
             throws IOException {
         run.requirePrepared();
         requireClustered(run);
@@ -44,14 +44,9 @@ public final class TrainStep {
                         + e.getOriginalMessage() + "); fix it or pass --preset to start from a preset");
             }
         } else {
-            int k = experts != null ? experts : clusteredExperts(run);
-            s = Presets.named(preset == null ? "demo" : preset, k);
+            s = Presets.named(preset == null ? "demo" : preset, clusteredExperts(run));
         }
         boolean changed = !spec.has(SECTION) || preset != null;
-        if (experts != null && experts != s.experts()) {
-            s = s.withExperts(experts);
-            changed = true;
-        }
         if (budget != null && !budget.equals(s.budget())) {
             s = s.withBudget(budget);
             changed = true;
