@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Checks Chorus against the Hugging Face stack in two halves, because the machine that has Python
+# transformers/tokenizers (e.g. a `device` GPU machine) need not be the one that trains:
+#
+#   tools/hf_parity.sh dump RUN_DIR OUT_DIR   # here: Chorus's logits for RUN's seed and first two experts
+#                                             # (plus two generated models: tied head, other rope_theta/eps),
+#                                             # and Chorus's ids for held-out Europarl and synthetic text under
+#                                             # RUN's tokenizer and a fresh 8,192 one
+#   tools/hf_parity.sh check OUT_DIR          # there: transformers logits (1e-4), tokenizers ids and decodes
+#
+# OUT_DIR is self-contained (model folders are copied in; paths are relative), so it can be moved.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+usage() { echo "usage: tools/hf_parity.sh dump RUN_DIR OUT_DIR | check OUT_DIR" >&2; exit 2; }
+case "${1:-}" in
+  dump)
+    run=${2:-}; out=${3:-}; [ -n "$run" ] && [ -n "$out" ] || usage
+    [ -f "$run/tokenizer.json" ] && [ -d "$run/seed" ] || { echo "error: $run is not a trained run (no tokenizer.json or seed/)" >&2; exit 2; }
+    (cd "$root" && mvn -B -q -pl chorus-core -am test-compile dependency:build-classpath \
+        -Dmdep.outputFile="$root/chorus-core/target/test-classpath.txt" >/dev/null)
+    cp_core="$root/chorus-core/target/test-classes:$root/chorus-core/target/classes:$(cat "$root/chorus-core/target/test-classpath.txt")"
+    java_cmd=(java --add-modules=jdk.incubator.vector -Xmx2g)
+    mkdir -p "$out/logits" "$out/tokenizer-run" "$out/tokenizer-8192"
+    models=()
+    for job in seed experts/e00 experts/e01; do
+      [ -d "$run/$job" ] || continue
+      name=$(basename "$job"); mkdir -p "$out/logits/$name"
+      cp "$run/$job/config.json" "$run/$job/model.safetensors" "$out/logits/$name/"
+      models+=("$out/logits/$name")
+    done
+    "${java_cmd[@]}" -cp "$root/chorus-engine/target/test-classes:$root/chorus-engine/target/classes" \
+        ai.chorus.engine.model.HfLogitsDump "$out/logits" "${models[@]}" 2>&1 | grep -v '^WARNING'
+    cp "$run/tokenizer.json" "$out/tokenizer-run/"
+    for t in tokenizer-run tokenizer-8192; do
+      "${java_cmd[@]}" -cp "$cp_core" ai.chorus.core.tokenizer.TokenizerParityDump "$out/$t" 2000 1000 2>&1 \
+          | grep -v -e '^WARNING' -e '^SLF4J'
+    done
+    ;;
+  check)
+    out=${2:-}; [ -n "$out" ] || usage
+    python3 -c "import sys, torch, transformers, tokenizers; print('python', sys.version.split()[0], 'torch', torch.__version__, 'transformers', transformers.__version__, 'tokenizers', tokenizers.__version__)"
+    status=0
+    # transformers prints a progress bar per load; keep the verdict lines
+    python3 "$root/tools/check_hf_logits.py" "$out/logits" 2>&1 | grep -v 'Loading weights' || status=1
+    for t in tokenizer-run tokenizer-8192; do
+      if ! line=$(python3 "$root/tools/check_tokenizer.py" "$out/$t" | tail -1); then status=1; fi
+      echo "$t: $line"
+    done
+    python3 "$root/tools/check_hf_safetensors.py" "$out/logits/e00" --forward 2>&1 | grep -v 'Loading weights' | tail -3 || status=1
+    exit $status
+    ;;
+  *) usage ;;
+esac
