@@ -51,11 +51,12 @@ final class PlanCommand implements Callable<Integer> {
         output.line(String.format("Plan for %s (preset %s, %d experts, budget %s, model %,d parameters, "
                         + "batch %d × %d tokens)", run.runDir(), s.preset(), s.experts(), s.budget(),
                 plan.seed().model().parameterCount(), s.batch(), s.seqLen()));
-        output.line(String.format("  %-10s %8s %12s %12s %10s %9s", "job", "docs", "steps", "tokens", "PFLOP", "peak lr"));
+        output.line(String.format("  %-10s %8s %12s %12s %10s %9s %11s", "job", "docs", "steps", "tokens", "PFLOP",
+                "peak lr", "parameters"));
         List<Map<String, Object>> jobs = new ArrayList<>();
         for (Plan.Job j : plan.all()) {
-            output.line(String.format("  %-10s %,8d %,12d %,12d %10.4f %9.2g", j.name(), j.trainDocs().length,
-                    j.steps(), j.tokens(), j.flops() / 1e15, j.lr()));
+            output.line(String.format("  %-10s %,8d %,12d %,12d %10.4f %9.2g %,11d", j.name(), j.trainDocs().length,
+                    j.steps(), j.tokens(), j.flops() / 1e15, j.lr(), j.model().parameterCount()));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("job", j.name());
             m.put("kind", j.kind().name().toLowerCase(Locale.ROOT));
@@ -65,6 +66,8 @@ final class PlanCommand implements Callable<Integer> {
             m.put("steps", j.steps());
             m.put("tokens", j.tokens());
             m.put("flops", j.flops());
+            m.put("parameters", j.model().parameterCount());
+            m.put("intermediate_size", j.model().intermediateSize());
             jobs.add(m);
         }
         double ratio = plan.denseFlops() / plan.expertsFlops();

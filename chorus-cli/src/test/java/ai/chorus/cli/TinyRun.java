@@ -38,7 +38,7 @@ final class TinyRun {
         assertThat(c.exitCode()).as(c.err()).isZero();
         RunDir run = RunDir.of(dir);
         TrainSettings s = new TrainSettings("test", 2, 32, 64, 2, 2, 32, 4, 4L * 32 * steps, 4L * 32 * steps,
-                TrainSettings.EQUAL, 3e-3, 2e-3, 0.1, 0.1, 0.1, 1.0, 10, 2, checkpointEvery, 7L, 11L, 10000.0);
+                TrainSettings.EQUAL, 3e-3, 2e-3, 0.1, 0.1, 0.1, 1.0, 10, 2, checkpointEvery, 7L, 11L, 10000.0, null);
         RunSpec spec = RunSpec.read(run);
         spec.root().set("train", RunSpec.JSON.valueToTree(s));
         spec.write(run.runJson());

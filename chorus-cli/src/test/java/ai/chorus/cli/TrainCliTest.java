@@ -3,14 +3,17 @@ package ai.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.train.TrainJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,6 +115,42 @@ class TrainCliTest {
         double dense = json.get("dense_flops").asDouble();
         double experts = json.get("experts_flops").asDouble();
         assertThat(dense / experts).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+    }
+
+    @Test
+    void anExpertWithItsOwnWidthBranchesFromTheSeedAndDenseStaysComputeMatched() throws IOException {
+        RunDir wide = copy("wide");
+        RunSpec spec = RunSpec.read(wide);
+        ((ObjectNode) spec.root().get("train")).putObject("expert_intermediate_size").put("1", 160);
+        spec.write(wide.runJson());
+
+        CliRunner.Result r = CliRunner.run("plan", "--run", wide.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.get("dense_flops").asDouble() / json.get("experts_flops").asDouble())
+                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+        Map<String, JsonNode> jobs = new java.util.HashMap<>();
+        json.get("jobs").forEach(j -> jobs.put(j.get("job").asText(), j));
+        assertThat(jobs.get("expert 0").get("intermediate_size").asInt()).isEqualTo(64);
+        assertThat(jobs.get("expert 1").get("intermediate_size").asInt()).isEqualTo(160);
+        assertThat(jobs.get("random 1").get("intermediate_size").asInt()).isEqualTo(160);
+        // the wider expert costs more per token, so the dense model trains more steps than the experts' sum
+        assertThat(jobs.get("dense").get("steps").asLong())
+                .isGreaterThan(jobs.get("expert 0").get("steps").asLong() + jobs.get("expert 1").get("steps").asLong());
+
+        CliRunner.Result t = CliRunner.run("train", "--run", wide.toString(), "--expert", "1", "--threads", "2");
+        assertThat(t.exitCode()).as(t.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(wide.expertDir(1).resolve("config.json").toFile());
+        assertThat(config.get("intermediate_size").asInt()).isEqualTo(160);
+        CliRunner.Result g = CliRunner.run("generate", "--model", wide.expertDir(1).toString(), "--prompt", "the cat",
+                "--max-tokens", "4", "--seed", "1");
+        assertThat(g.exitCode()).as(g.err()).isZero();
+
+        ((ObjectNode) spec.root().get("train")).putObject("expert_intermediate_size").put("2", 160);
+        spec.write(wide.runJson());
+        CliRunner.Result bad = CliRunner.run("plan", "--run", wide.toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("expert_intermediate_size").contains("'2' is not an expert index");
     }
 
     @Test

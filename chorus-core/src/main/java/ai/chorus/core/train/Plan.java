@@ -16,8 +16,10 @@ import java.util.SplittableRandom;
  * Every training job of a run, with its data, budget and compute, worked out before anything runs.
  *
  * <p>Compute is counted as the peer counts it ({@link ModelConfig#trainFlopsPerToken}). The dense
- * baseline gets exactly the experts' summed steps (the same model shape and batch), so its compute
- * equals theirs; the random-split experts get the cluster experts' token counts and budgets.
+ * baseline gets the steps whose compute equals the experts' summed compute — exactly their summed steps
+ * when every expert has the seed's shape, more or fewer when some are wider or narrower
+ * ({@code expert_intermediate_size}); the random-split experts get their cluster twins' shapes, token
+ * counts and budgets.
  */
 public final class Plan {
     public enum Kind { SEED, EXPERT, DENSE, RANDOM }
@@ -87,21 +89,23 @@ public final class Plan {
                 seedSteps * perStep * flopsPerToken, s.lr(), allTrain, allValid);
 
         List<Job> experts = new ArrayList<>();
-        long expertStepsTotal = 0;
+        double expertsFlops = 0;
         for (int e = 0; e < k; e++) {
             double budget = s.budget().equals(TrainSettings.PROPORTIONAL)
                     ? (double) k * s.expertTokens() * expertTokens[e] / totalTokens
                     : s.expertTokens();
             long steps = Math.max(1, Math.round(budget / perStep));
-            expertStepsTotal += steps;
+            ModelConfig expertModel = s.expertModel(data.meta().vocabSize(), e);
+            double flops = steps * perStep * expertModel.trainFlopsPerToken(s.seqLen());
+            expertsFlops += flops;
             // A cluster too small to have validation documents is validated on all of them, never on train data.
             int[] valid = expertValid.get(e).length > 0 ? expertValid.get(e) : allValid;
-            experts.add(new Job("expert " + e, Kind.EXPERT, e, run.expertDir(e), run.seedDir(), model, steps,
-                    steps * perStep, steps * perStep * flopsPerToken, s.branchLr(), expertTrain.get(e), valid));
+            experts.add(new Job("expert " + e, Kind.EXPERT, e, run.expertDir(e), run.seedDir(), expertModel, steps,
+                    steps * perStep, flops, s.branchLr(), expertTrain.get(e), valid));
         }
-        Job dense = new Job("dense", Kind.DENSE, 0, run.denseDir(), run.seedDir(), model, expertStepsTotal,
-                expertStepsTotal * perStep, expertStepsTotal * perStep * flopsPerToken, s.branchLr(), allTrain,
-                allValid);
+        long denseSteps = Math.max(1, Math.round(expertsFlops / (perStep * flopsPerToken)));
+        Job dense = new Job("dense", Kind.DENSE, 0, run.denseDir(), run.seedDir(), model, denseSteps,
+                denseSteps * perStep, denseSteps * perStep * flopsPerToken, s.branchLr(), allTrain, allValid);
 
         // The ablation: a random partition of the same train documents with the clusters' sizes.
         int[] shuffled = allTrainOf(expertTrain);
@@ -129,7 +133,7 @@ public final class Plan {
             }
             Arrays.sort(docs);
             Job twin = experts.get(e);
-            random.add(new Job("random " + e, Kind.RANDOM, e, run.randomExpertDir(e), run.seedDir(), model,
+            random.add(new Job("random " + e, Kind.RANDOM, e, run.randomExpertDir(e), run.seedDir(), twin.model(),
                     twin.steps(), twin.tokens(), twin.flops(), s.branchLr(), docs, allValid));
         }
         return new Plan(s, seed, List.copyOf(experts), dense, List.copyOf(random));

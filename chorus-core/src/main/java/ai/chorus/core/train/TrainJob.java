@@ -10,6 +10,7 @@ import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.io.AtomicFiles;
 import ai.chorus.engine.io.Checkpoints;
 import ai.chorus.engine.io.TrainingStateFile;
+import ai.chorus.engine.model.FfnResize;
 import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.optim.LrSchedule;
 import ai.chorus.engine.parallel.WorkerPool;
@@ -105,6 +106,26 @@ public final class TrainJob {
     }
 
     /**
+     * Loads the branch point into {@code llama}: as it is when the shapes agree, else (an expert with its own
+     * {@code expert_intermediate_size}) with the MLP grown or pruned by {@link FfnResize}.
+     */
+    private static void branchFrom(Plan.Job job, TrainSettings s, LlamaModel llama) throws IOException {
+        ModelConfig seedModel = Checkpoints.readConfig(job.branchFrom()).model();
+        if (seedModel.equals(job.model())) {
+            Checkpoints.loadInto(job.branchFrom(), job.model(), llama.parameters());
+            return;
+        }
+        if (!FfnResize.resizable(seedModel, job.model())) {
+            throw new InvalidInputException(job.name() + " branches from " + job.branchFrom() + ", whose model ("
+                    + seedModel + ") differs from run.json's train settings (" + job.model() + ") in more than"
+                    + " intermediate_size; retrain the seed ('chorus train --seed --force') or restore run.json");
+        }
+        LlamaModel seed = new LlamaModel(seedModel);
+        Checkpoints.loadInto(job.branchFrom(), seedModel, seed.parameters());
+        FfnResize.copy(seed, llama, s.initSeed() * 31L + job.index() + 1);
+    }
+
+    /**
      * @param resume continue from the job's checkpoint (required when one exists)
      * @param force discard whatever the job folder holds and train from the start
      */
@@ -158,7 +179,7 @@ public final class TrainJob {
             if (job.branchFrom() == null) {
                 llama.initialize(s.initSeed());
             } else {
-                Checkpoints.loadInto(job.branchFrom(), model, llama.parameters());
+                branchFrom(job, s, llama);
                 branchHash = sha256(job.branchFrom().resolve(Checkpoints.WEIGHTS_FILE));
             }
             int warmup = (int) Math.round(job.steps() * s.warmupFraction());

@@ -3,7 +3,10 @@ package ai.chorus.core.train;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The {@code train} section of {@code run.json}: model shape, budgets and optimisation settings
@@ -33,6 +36,10 @@ import java.util.Locale;
  * @param initSeed seed of the seed model's initial weights
  * @param dataSeed seed of every job's data order (and of the random split)
  * @param ropeTheta RoPE base
+ * @param expertIntermediateSize per-expert SwiGLU width overrides, expert index → intermediate_size (HDEE's
+ *     heterogeneous experts: a harder domain gets a wider expert); an expert listed here branches from the
+ *     seed with its MLP grown or pruned ({@code FfnResize}); its random-split twin gets the same width,
+ *     and the dense baseline's steps grow to match the experts' summed compute
  */
 public record TrainSettings(
         String preset,
@@ -57,7 +64,8 @@ public record TrainSettings(
         @JsonProperty("checkpoint_every") int checkpointEvery,
         @JsonProperty("init_seed") long initSeed,
         @JsonProperty("data_seed") long dataSeed,
-        @JsonProperty("rope_theta") double ropeTheta) {
+        @JsonProperty("rope_theta") double ropeTheta,
+        @JsonProperty("expert_intermediate_size") Map<String, Integer> expertIntermediateSize) {
 
     public static final String EQUAL = "equal";
     public static final String PROPORTIONAL = "proportional";
@@ -87,12 +95,38 @@ public record TrainSettings(
             throw new InvalidInputException(where + "lr, branch_lr must be positive; min_lr_ratio in [0,1]; "
                     + "warmup_fraction in [0,1); weight_decay and grad_clip non-negative");
         }
+        expertIntermediateSize = expertIntermediateSize == null ? Map.of()
+                : Collections.unmodifiableMap(new TreeMap<>(expertIntermediateSize));
+        for (Map.Entry<String, Integer> e : expertIntermediateSize.entrySet()) {
+            int expert;
+            try {
+                expert = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException notANumber) {
+                expert = -1;
+            }
+            if (expert < 0 || expert >= experts) {
+                throw new InvalidInputException(where + "expert_intermediate_size: '" + e.getKey()
+                        + "' is not an expert index in [0, " + experts + ")");
+            }
+            if (e.getValue() == null || e.getValue() <= 0) {
+                throw new InvalidInputException(where + "expert_intermediate_size." + e.getKey()
+                        + " must be a positive width, got " + e.getValue());
+            }
+        }
     }
 
-    /** The model every job of the run trains, for a tokenizer of {@code vocabSize}. */
+    /** The model of the seed and the dense baseline (and of every expert without an override). */
     public ModelConfig model(int vocabSize) {
-        return new ModelConfig(hiddenSize, intermediateSize, layers, heads, heads, vocabSize, seqLen, 1e-5,
-                ropeTheta, false);
+        return modelWithFfn(vocabSize, intermediateSize);
+    }
+
+    /** The model of expert {@code expert} (and of its random-split twin). */
+    public ModelConfig expertModel(int vocabSize, int expert) {
+        return modelWithFfn(vocabSize, expertIntermediateSize.getOrDefault(Integer.toString(expert), intermediateSize));
+    }
+
+    private ModelConfig modelWithFfn(int vocabSize, int ffn) {
+        return new ModelConfig(hiddenSize, ffn, layers, heads, heads, vocabSize, seqLen, 1e-5, ropeTheta, false);
     }
 
     public long tokensPerStep() {
@@ -102,7 +136,7 @@ public record TrainSettings(
     public TrainSettings withBudget(String b) {
         return new TrainSettings(preset, experts, hiddenSize, intermediateSize, layers, heads, seqLen, batch,
                 seedTokens, expertTokens, b, lr, branchLr, minLrRatio, warmupFraction, weightDecay, gradClip,
-                evalEvery, evalBatches, checkpointEvery, initSeed, dataSeed, ropeTheta);
+                evalEvery, evalBatches, checkpointEvery, initSeed, dataSeed, ropeTheta, expertIntermediateSize);
     }
 
     private static void positive(String name, long v) {
