@@ -2,8 +2,9 @@ package ai.chorus.cli;
 
 import ai.chorus.core.eval.EvalOptions;
 import ai.chorus.core.eval.EvalStep;
-import ai.chorus.core.mix.Routers;
+import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Spec;
         description = {"Test perplexity of the seed, the dense baseline, every expert and the routed ensembles",
             "(centroid and posterior at k = 1, 2, all; uniform; oracle; random split), overall, per domain and",
             "per label, with routing accuracy and experts run per token. Writes eval/results.json.",
+            "The centroid router's temperature is chosen on the validation split unless --tau gives one.",
             "Examples:",
             "  chorus eval --run runs/demo",
             "  chorus eval --run runs/demo --reroute 16 --tau 0.1 --max-tokens 100000 --json"})
@@ -28,9 +30,10 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     Output output;
 
-    @Option(names = "--tau", paramLabel = "T", defaultValue = "" + Routers.DEFAULT_TAU,
-            description = "Temperature of the centroid router's softmax over -distance² (default: ${DEFAULT-VALUE}).")
-    double tau;
+    @Option(names = "--tau", paramLabel = "auto|T", defaultValue = "auto",
+            description = "Temperature of the centroid router's softmax over -distance²; 'auto' chooses it on the"
+                    + " validation split (default: ${DEFAULT-VALUE}).")
+    String tau;
 
     @Option(names = "--reroute", paramLabel = "N", defaultValue = "" + EvalOptions.DEFAULT_REROUTE,
             description = "Route again every N tokens on the context seen so far (default: ${DEFAULT-VALUE}).")
@@ -52,12 +55,23 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
-        EvalOptions options = new EvalOptions(tau, reroute, maxTokens,
+        EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids);
         ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
         output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));
         output.result(results);
         return 0;
+    }
+
+    static OptionalDouble parseTau(String value) {
+        if (value.equals("auto")) {
+            return OptionalDouble.empty();
+        }
+        try {
+            return OptionalDouble.of(Double.parseDouble(value));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("--tau must be 'auto' or a positive number, got '" + value + "'");
+        }
     }
 }

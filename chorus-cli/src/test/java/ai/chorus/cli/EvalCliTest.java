@@ -26,6 +26,9 @@ class EvalCliTest {
         CliRunner.Result t = CliRunner.run("eval", "--run", tmp.toString(), "--tau", "-1");
         assertThat(t.exitCode()).isEqualTo(2);
         assertThat(t.err()).contains("--tau");
+        CliRunner.Result word = CliRunner.run("eval", "--run", tmp.toString(), "--tau", "sharp");
+        assertThat(word.exitCode()).isEqualTo(2);
+        assertThat(word.err()).contains("--tau must be 'auto' or a positive number, got 'sharp'");
     }
 
     @Test

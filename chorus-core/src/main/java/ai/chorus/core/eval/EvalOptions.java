@@ -1,27 +1,27 @@
 package ai.chorus.core.eval;
 
 import ai.chorus.core.mix.ClusterDistances;
-import ai.chorus.core.mix.Routers;
 import ai.chorus.engine.InvalidInputException;
+import java.util.OptionalDouble;
 
 /**
  * What {@code chorus eval} was asked.
  *
- * @param tau the centroid router's temperature
+ * @param tau the centroid router's temperature; empty: choose it on the validation split ({@link TauCalibration})
  * @param reroute scored tokens between routing decisions
  * @param maxTokens cap on the scored test tokens (a fixed pseudo-random subset of whole documents)
  * @param threads worker threads of the forward passes
  * @param centroids what the centroid router measures distance to ({@link ClusterDistances#KINDS})
  */
-public record EvalOptions(double tau, int reroute, long maxTokens, int threads, String centroids) {
+public record EvalOptions(OptionalDouble tau, int reroute, long maxTokens, int threads, String centroids) {
     public static final int DEFAULT_REROUTE = 32;
     public static final String DEFAULT_CENTROIDS = "fine";
     /** Sized for the demo: ~10 models over 32k tokens is well under a minute on 2 cores. */
     public static final long DEFAULT_MAX_TOKENS = 32_768;
 
     public EvalOptions {
-        if (!(tau > 0) || Double.isInfinite(tau)) {
-            throw new InvalidInputException("--tau must be a positive number, got " + tau);
+        if (tau.isPresent() && (!(tau.getAsDouble() > 0) || Double.isInfinite(tau.getAsDouble()))) {
+            throw new InvalidInputException("--tau must be 'auto' or a positive number, got " + tau.getAsDouble());
         }
         if (reroute < 1) {
             throw new InvalidInputException("--reroute must be at least 1 token, got " + reroute);
@@ -39,7 +39,7 @@ public record EvalOptions(double tau, int reroute, long maxTokens, int threads, 
     }
 
     public static EvalOptions defaults() {
-        return new EvalOptions(Routers.DEFAULT_TAU, DEFAULT_REROUTE, DEFAULT_MAX_TOKENS,
+        return new EvalOptions(OptionalDouble.empty(), DEFAULT_REROUTE, DEFAULT_MAX_TOKENS,
                 Runtime.getRuntime().availableProcessors(), DEFAULT_CENTROIDS);
     }
 }

@@ -34,10 +34,18 @@ final class EvalResults {
         cost = RunSpec.JSON.createObjectNode();
     }
 
-    void header(int window, EvalOptions options) {
+    void header(int window, EvalOptions options, double tau, TauCalibration calibration) {
         root.put("window", window);
         root.put("reroute", options.reroute());
-        root.put("tau", options.tau());
+        root.put("tau", tau);
+        if (calibration != null) {
+            ObjectNode c = root.putObject("tau_calibration");
+            c.put("split", "valid");
+            c.put("tokens", calibration.tokens());
+            c.put("k", calibration.k());
+            ObjectNode byTau = c.putObject("perplexity_by_tau");
+            calibration.perplexityByTau().forEach((t, ppl) -> byTau.put(Double.toString(t), ppl));
+        }
         root.put("centroids", options.centroids());
         root.put("experts", experts);
         root.put("max_tokens", options.maxTokens());

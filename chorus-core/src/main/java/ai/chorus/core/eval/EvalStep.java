@@ -2,11 +2,13 @@ package ai.chorus.core.eval;
 
 import ai.chorus.core.cluster.ClusterAssignments;
 import ai.chorus.core.cluster.ClusterModel;
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.mix.OracleRouter;
 import ai.chorus.core.mix.PosteriorRouter;
+import ai.chorus.core.mix.Routers;
 import ai.chorus.core.mix.RoutingContext;
 import ai.chorus.core.mix.UniformRouter;
 import ai.chorus.core.run.RunDir;
@@ -28,6 +30,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone and the
@@ -49,6 +53,7 @@ import java.util.Map;
 public final class EvalStep {
     public static final String FORMAT = "chorus-eval-v1";
     public static final String RESULTS_FILE = "results.json";
+    private static final Logger LOG = LoggerFactory.getLogger(EvalStep.class);
 
     private EvalStep() {}
 
@@ -95,8 +100,21 @@ public final class EvalStep {
             randomExperts[e] = logProbs.get(randomKey(e));
         }
         double[] prior = tokenShares(clusters);
-        CentroidRouter centroid = new CentroidRouter(ClusterDistances.of(options.centroids(), clusters),
-                options.tau(), prior);
+        CentroidRouter.ExpertDistances distances = ClusterDistances.of(options.centroids(), clusters);
+        RoutingContext.Decoder decoder = (tokens, length) -> tokenizer.decode(Arrays.copyOf(tokens, length));
+        TauCalibration calibration = null;
+        double tau;
+        if (options.tau().isPresent()) {
+            tau = options.tau().getAsDouble();
+        } else if (data.documentsOf(Split.VALID).length == 0) {
+            tau = Routers.DEFAULT_TAU;
+            LOG.warn("{} has no validation documents to choose the centroid router's tau on; using {}", run, tau);
+        } else {
+            calibration = calibrateTau(run, data, assignments, experts, window, options, distances, prior, decoder,
+                    progress);
+            tau = calibration.tau();
+        }
+        CentroidRouter centroid = new CentroidRouter(distances, tau, prior);
         PosteriorRouter posterior = new PosteriorRouter(prior);
         // Routers that choose by the context: their top expert is a routing decision worth scoring.
         List<RoutedEnsemble.Setting> routed = List.of(
@@ -111,7 +129,6 @@ public final class EvalStep {
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, false));
         List<RoutedEnsemble.Setting> settings = new ArrayList<>(routed);
         settings.addAll(bounds);
-        RoutingContext.Decoder decoder = (tokens, length) -> tokenizer.decode(Arrays.copyOf(tokens, length));
         List<RoutedEnsemble.Outcome> outcomes = new ArrayList<>(
                 RoutedEnsemble.score(test, clusterExperts, settings, options.reroute(), decoder));
         double[] uniformPrior = new double[experts];
@@ -120,7 +137,7 @@ public final class EvalStep {
                 new PosteriorRouter(uniformPrior), 2, true)), options.reroute(), null));
 
         EvalResults results = new EvalResults(test, experts, data.meta().labels());
-        results.header(window, options);
+        results.header(window, options, tau, calibration);
         results.prior(prior);
         for (String key : List.of("seed", "dense")) {
             results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));
@@ -136,6 +153,26 @@ public final class EvalStep {
         Files.createDirectories(run.evalDir());
         AtomicFiles.writeString(run.evalDir().resolve(RESULTS_FILE), RunSpec.JSON.writeValueAsString(json) + "\n");
         return json;
+    }
+
+    /** Scores the cluster experts on validation documents and picks the centroid router's τ there. */
+    private static TauCalibration calibrateTau(RunDir run, ShardReader data, ClusterAssignments assignments,
+                                               int experts, int window, EvalOptions options,
+                                               CentroidRouter.ExpertDistances distances, double[] prior,
+                                               RoutingContext.Decoder decoder, Progress progress) throws IOException {
+        TestSet valid = TestSet.of(data, assignments, Split.VALID, TauCalibration.TOKENS);
+        float[][] logProbs = new float[experts][];
+        try (WorkerPool pool = new WorkerPool(options.threads());
+             Progress.Task task = progress.start("calibrate tau on validation", (long) experts * valid.positions(),
+                     "tok")) {
+            for (int e = 0; e < experts; e++) {
+                task.status(expertKey(e));
+                logProbs[e] = ModelScorer.score(ModelScorer.load(run.expertDir(e)), valid, window, pool, task);
+            }
+        }
+        TauCalibration c = TauCalibration.choose(valid, logProbs, distances, prior, 2, options.reroute(), decoder);
+        LOG.info("centroid router: tau {} (validation perplexity by tau: {})", c.tau(), c.perplexityByTau());
+        return c;
     }
 
     /** Every model the evaluation scores, by its results.json key. */

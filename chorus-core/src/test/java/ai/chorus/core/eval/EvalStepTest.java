@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +86,7 @@ class EvalStepTest {
     @Test
     void writesResultsWithEveryRequiredKey() throws IOException {
         saveModels(11, true);
-        JsonNode returned = EvalStep.run(run, new EvalOptions(0.1, 4, 1_000_000, 1, "fine"), Progress.NONE);
+        JsonNode returned = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine"), Progress.NONE);
         JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
         assertThat(json.toString()).isEqualTo(returned.toString());
         assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
@@ -126,9 +127,36 @@ class EvalStepTest {
     }
 
     @Test
+    void anAutomaticTauIsChosenOnValidationAndUsedOnTest() throws IOException {
+        saveModels(13, true);
+        JsonNode auto = EvalStep.run(run, new EvalOptions(OptionalDouble.empty(), 4, 1_000_000, 1, "fine"),
+                Progress.NONE);
+        JsonNode calibration = auto.get("tau_calibration");
+        assertThat(calibration.get("split").asText()).isEqualTo("valid");
+        assertThat(calibration.get("perplexity_by_tau").size()).isEqualTo(TauCalibration.GRID.length);
+        double tau = auto.get("tau").asDouble();
+        double best = Double.POSITIVE_INFINITY;
+        String bestKey = null;
+        for (var it = calibration.get("perplexity_by_tau").fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().asDouble() < best) {
+                best = e.getValue().asDouble();
+                bestKey = e.getKey();
+            }
+        }
+        assertThat(tau).isEqualTo(Double.parseDouble(bestKey));
+        // the test perplexities are those of an evaluation given that tau explicitly
+        JsonNode fixed = EvalStep.run(run, new EvalOptions(OptionalDouble.of(tau), 4, 1_000_000, 1, "fine"),
+                Progress.NONE);
+        assertThat(fixed.has("tau_calibration")).isFalse();
+        assertThat(fixed.get("perplexity").get("centroid_k2").asDouble())
+                .isEqualTo(auto.get("perplexity").get("centroid_k2").asDouble());
+    }
+
+    @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode ppl = EvalStep.run(run, new EvalOptions(0.1, 3, 1_000_000, 1, "fine"), Progress.NONE).get("perplexity");
+        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine"), Progress.NONE).get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
                 .isCloseTo(seed, within(seed * 1e-5)));
@@ -157,7 +185,7 @@ class EvalStepTest {
     @Test
     void maxTokensCapsTheScoredTokensExactly() throws IOException {
         saveModels(5, true);
-        JsonNode json = EvalStep.run(run, new EvalOptions(0.1, 32, 50, 1, "fine"), Progress.NONE);
+        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine"), Progress.NONE);
         assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
     }
 
