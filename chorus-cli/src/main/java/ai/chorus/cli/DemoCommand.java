@@ -124,10 +124,11 @@ final class DemoCommand implements Callable<Integer> {
         JsonNode ppl = results.path("perplexity");
         double dense = ppl.path("dense").asDouble(Double.NaN);
         double ensemble = ppl.path("centroid_k2").asDouble(Double.NaN);
+        double hybrid = ppl.path("hybrid").asDouble(Double.NaN);
         double random = ppl.path("random_split").asDouble(Double.NaN);
         return String.format("centroid-routed ensemble (k=2): perplexity %.2f vs dense %.2f (%+.1f%%); "
-                + "random split %.2f (%+.1f%%)", ensemble, dense, 100 * (ensemble / dense - 1), random,
-                100 * (random / dense - 1));
+                + "hybrid router (k=2) %.2f (%+.1f%%); random split %.2f (%+.1f%%)", ensemble, dense,
+                100 * (ensemble / dense - 1), hybrid, 100 * (hybrid / dense - 1), random, 100 * (random / dense - 1));
     }
 
     private static boolean newerThanEveryModel(Path results, Plan plan) throws java.io.IOException {

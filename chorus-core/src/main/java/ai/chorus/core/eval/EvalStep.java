@@ -4,8 +4,10 @@ import ai.chorus.core.cluster.ClusterAssignments;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.eval.RoutedEnsemble.Runs;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.HybridRouter;
 import ai.chorus.core.mix.OracleRouter;
 import ai.chorus.core.mix.PosteriorRouter;
 import ai.chorus.core.mix.Routers;
@@ -118,15 +120,16 @@ public final class EvalStep {
         PosteriorRouter posterior = new PosteriorRouter(prior);
         // Routers that choose by the context: their top expert is a routing decision worth scoring.
         List<RoutedEnsemble.Setting> routed = List.of(
-                new RoutedEnsemble.Setting("centroid_k1", centroid, 1, false),
-                new RoutedEnsemble.Setting("centroid_k2", centroid, 2, false),
-                new RoutedEnsemble.Setting("centroid_kall", centroid, experts, false),
-                new RoutedEnsemble.Setting("posterior_k1", posterior, 1, true),
-                new RoutedEnsemble.Setting("posterior", posterior, 2, true),
-                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, true));
+                new RoutedEnsemble.Setting("centroid_k1", centroid, 1, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("centroid_k2", centroid, 2, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("centroid_kall", centroid, experts, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, tau, prior, 2), 2, Runs.TOP_K),
+                new RoutedEnsemble.Setting("posterior_k1", posterior, 1, Runs.ALL),
+                new RoutedEnsemble.Setting("posterior", posterior, 2, Runs.ALL),
+                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, Runs.ALL));
         List<RoutedEnsemble.Setting> bounds = List.of(
-                new RoutedEnsemble.Setting("uniform", new UniformRouter(experts), experts, false),
-                new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, false));
+                new RoutedEnsemble.Setting("uniform", new UniformRouter(experts), experts, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, Runs.WEIGHTED));
         List<RoutedEnsemble.Setting> settings = new ArrayList<>(routed);
         settings.addAll(bounds);
         List<RoutedEnsemble.Outcome> outcomes = new ArrayList<>(
@@ -134,7 +137,7 @@ public final class EvalStep {
         double[] uniformPrior = new double[experts];
         Arrays.fill(uniformPrior, 1.0);
         outcomes.addAll(RoutedEnsemble.score(test, randomExperts, List.of(new RoutedEnsemble.Setting("random_split",
-                new PosteriorRouter(uniformPrior), 2, true)), options.reroute(), null));
+                new PosteriorRouter(uniformPrior), 2, Runs.ALL)), options.reroute(), null));
 
         EvalResults results = new EvalResults(test, experts, data.meta().labels());
         results.header(window, options, tau, calibration);

@@ -33,9 +33,19 @@ public final class RoutedEnsemble {
      * @param key its name in results.json, e.g. "centroid_k2"
      * @param router the base router (dense weights)
      * @param k experts kept per decision (≥ K keeps all)
-     * @param runsAllExperts true when the router itself needs every expert's output on every token (posterior)
+     * @param runs which experts must run for a token (the inference cost)
      */
-    public record Setting(String key, Router router, int k, boolean runsAllExperts) {}
+    public record Setting(String key, Router router, int k, Runs runs) {}
+
+    /** Which experts run for a token under a routing decision. */
+    public enum Runs {
+        /** those with a non-zero weight (centroid, uniform, oracle) */
+        WEIGHTED,
+        /** the k chosen, whatever their weights: they weigh themselves by their likelihood of the context (hybrid) */
+        TOP_K,
+        /** all K: the router needs every expert's likelihood of the context (posterior) */
+        ALL
+    }
 
     /**
      * What a setting scored.
@@ -104,7 +114,12 @@ public final class RoutedEnsemble {
                         correct[c] += tokens;
                     }
                     top[c][i * experts + best] += tokens;
-                    run[c] += (double) (s.runsAllExperts() ? experts : Weights.nonZero(w)) * tokens;
+                    int running = switch (s.runs()) {
+                        case WEIGHTED -> Weights.nonZero(w);
+                        case TOP_K -> Math.min(s.k(), experts);
+                        case ALL -> experts;
+                    };
+                    run[c] += (double) running * tokens;
                     double sum = 0;
                     for (int p = block; p < blockEnd; p++) {
                         sum -= Mixture.logProb(w, expertLogProbs, p);

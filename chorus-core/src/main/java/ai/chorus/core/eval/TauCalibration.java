@@ -1,5 +1,6 @@
 package ai.chorus.core.eval;
 
+import ai.chorus.core.eval.RoutedEnsemble.Runs;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.RoutingContext;
 import java.util.ArrayList;
@@ -30,12 +31,14 @@ public record TauCalibration(double tau, int k, int tokens, Map<Double, Double> 
      * @param prior the routers' prior
      * @param k experts mixed (the headline setting: 2)
      */
-    public static TauCalibration choose(TestSet valid, float[][] expertLogProbs, CentroidRouter.ExpertDistances distances,
-                                        double[] prior, int k, int reroute, RoutingContext.Decoder decoder) {
+    public static TauCalibration choose(TestSet valid, float[][] expertLogProbs,
+                                        CentroidRouter.ExpertDistances distances, double[] prior, int k, int reroute,
+                                        RoutingContext.Decoder decoder) {
         CentroidRouter.ExpertDistances shared = lastOnly(distances);
         List<RoutedEnsemble.Setting> settings = new ArrayList<>();
         for (double tau : GRID) {
-            settings.add(new RoutedEnsemble.Setting("tau " + tau, new CentroidRouter(shared, tau, prior), k, false));
+            CentroidRouter router = new CentroidRouter(shared, tau, prior);
+            settings.add(new RoutedEnsemble.Setting("tau " + tau, router, k, Runs.WEIGHTED));
         }
         List<RoutedEnsemble.Outcome> outcomes = RoutedEnsemble.score(valid, expertLogProbs, settings, reroute, decoder);
         Map<Double, Double> perplexity = new LinkedHashMap<>();

@@ -3,9 +3,9 @@ package ai.chorus.core.mix;
 import ai.chorus.engine.InvalidInputException;
 import java.util.List;
 
-/** Routers by name: {@code centroid}, {@code posterior}, {@code uniform}, {@code oracle}. */
+/** Routers by name: {@code centroid}, {@code hybrid}, {@code posterior}, {@code uniform}, {@code oracle}. */
 public final class Routers {
-    public static final List<String> NAMES = List.of("centroid", "posterior", "uniform", "oracle");
+    public static final List<String> NAMES = List.of("centroid", "hybrid", "posterior", "uniform", "oracle");
     public static final double DEFAULT_TAU = 0.1;
 
     /**
@@ -34,6 +34,12 @@ public final class Routers {
                     throw new InvalidInputException("the centroid router needs expert centroids (run 'chorus cluster')");
                 }
                 yield new TopKRouter(new CentroidRouter(inputs.distances(), inputs.tau(), inputs.prior()), k);
+            }
+            case "hybrid" -> {
+                if (inputs.distances() == null) {
+                    throw new InvalidInputException("the hybrid router needs expert centroids (run 'chorus cluster')");
+                }
+                yield new HybridRouter(inputs.distances(), inputs.tau(), inputs.prior(), k);
             }
             case "posterior" -> new TopKRouter(new PosteriorRouter(inputs.prior()), k);
             case "uniform" -> new UniformRouter(inputs.experts());

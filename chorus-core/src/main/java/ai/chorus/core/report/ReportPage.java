@@ -34,6 +34,7 @@ final class ReportPage {
         MODEL_NAMES.put("centroid_k1", "Centroid router, k = 1");
         MODEL_NAMES.put(ENSEMBLE, "Centroid router, k = 2");
         MODEL_NAMES.put("centroid_kall", "Centroid router, all experts");
+        MODEL_NAMES.put("hybrid", "Hybrid router, k = 2 (centroid picks, posterior weighs)");
         MODEL_NAMES.put("posterior", "Posterior router (BTM)");
         MODEL_NAMES.put("uniform", "Uniform ensemble");
         MODEL_NAMES.put("oracle", "Oracle routing (true cluster; analysis only)");

@@ -86,7 +86,8 @@ class EvalStepTest {
     @Test
     void writesResultsWithEveryRequiredKey() throws IOException {
         saveModels(11, true);
-        JsonNode returned = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine"), Progress.NONE);
+        JsonNode returned = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine"),
+                Progress.NONE);
         JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
         assertThat(json.toString()).isEqualTo(returned.toString());
         assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
@@ -156,7 +157,8 @@ class EvalStepTest {
     @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine"), Progress.NONE).get("perplexity");
+        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine"),
+                Progress.NONE).get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
                 .isCloseTo(seed, within(seed * 1e-5)));
@@ -185,7 +187,8 @@ class EvalStepTest {
     @Test
     void maxTokensCapsTheScoredTokensExactly() throws IOException {
         saveModels(5, true);
-        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine"), Progress.NONE);
+        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine"),
+                Progress.NONE);
         assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
     }
 

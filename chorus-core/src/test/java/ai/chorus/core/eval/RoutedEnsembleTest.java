@@ -3,6 +3,7 @@ package ai.chorus.core.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.chorus.core.eval.RoutedEnsemble.Runs;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.OracleRouter;
 import ai.chorus.core.mix.PosteriorRouter;
@@ -90,11 +91,11 @@ class RoutedEnsembleTest {
         double[] prior = {0.2, 0.3, 0.5};
         CentroidRouter centroid = new CentroidRouter(text -> new double[] {1, 0.5, 2}, 0.1, prior);
         List<RoutedEnsemble.Setting> settings = List.of(
-                new RoutedEnsemble.Setting("centroid_k1", centroid, 1, false),
-                new RoutedEnsemble.Setting("centroid_k2", centroid, 2, false),
-                new RoutedEnsemble.Setting("posterior", new PosteriorRouter(prior), 2, true),
-                new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, false),
-                new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, false));
+                new RoutedEnsemble.Setting("centroid_k1", centroid, 1, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("centroid_k2", centroid, 2, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("posterior", new PosteriorRouter(prior), 2, Runs.ALL),
+                new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, Runs.WEIGHTED));
         double[] single = RoutedEnsemble.documentNll(test, lp);
         for (RoutedEnsemble.Outcome o : RoutedEnsemble.score(test, experts, settings, 4, (t, n) -> "text")) {
             for (int i = 0; i < test.documents(); i++) {
@@ -114,9 +115,9 @@ class RoutedEnsembleTest {
             }
         }
         List<RoutedEnsemble.Setting> settings = List.of(
-                new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, false),
-                new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, false),
-                new RoutedEnsemble.Setting("posterior", new PosteriorRouter(new double[] {1, 1, 1}), 1, true));
+                new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, Runs.WEIGHTED),
+                new RoutedEnsemble.Setting("posterior", new PosteriorRouter(new double[] {1, 1, 1}), 1, Runs.ALL));
         List<RoutedEnsemble.Outcome> out = RoutedEnsemble.score(test, experts, settings, 5, null);
         for (int i = 0; i < test.documents(); i++) {
             double own = 0;

@@ -103,6 +103,39 @@ class RouterLawsTest {
     }
 
     @Test
+    void hybridRunsTheCentroidsTopKAndWeighsThemByCentroidScorePlusContextLikelihood() {
+        qt().withFixedSeed(42L).withExamples(300)
+                .forAll(longs().all(), integers().between(1, 9))
+                .checkAssert((seed, experts) -> {
+                    Case c = randomCase(seed, experts);
+                    double[] centroid = new double[experts];
+                    new TopKRouter(new CentroidRouter(text -> c.distances().clone(), c.tau(), c.prior()), c.k())
+                            .route(c.context(), centroid);
+                    double[] hybrid = new double[experts];
+                    new HybridRouter(text -> c.distances().clone(), c.tau(), c.prior(), c.k()).route(c.context(), hybrid);
+                    int reference = -1;
+                    for (int j = 0; j < experts; j++) {
+                        // the same experts run: the centroid router's top k
+                        assertThat(hybrid[j] > 0).as("expert %d runs", j).isEqualTo(centroid[j] > 0);
+                        if (hybrid[j] > 0 && reference < 0) {
+                            reference = j;
+                        }
+                    }
+                    for (int j = 0; j < experts; j++) {
+                        if (hybrid[j] > 0) { // log-odds = score difference + likelihood difference
+                            double expected = score(c, j) - score(c, reference);
+                            assertThat(Math.log(hybrid[j] / hybrid[reference])).isCloseTo(expected, within(1e-6));
+                        }
+                    }
+                });
+    }
+
+    private static double score(Case c, int j) {
+        double centroidScore = c.context().isEmpty() ? Math.log(c.prior()[j]) : -c.distances()[j] / c.tau();
+        return centroidScore + c.context().logLikelihood(j);
+    }
+
+    @Test
     void withOneExpertEveryRouterGivesItAllTheWeight() {
         Case c = randomCase(7, 1);
         for (Router router : routers(c)) {
@@ -268,6 +301,6 @@ class RouterLawsTest {
     void unknownRouterNameIsRefusedWithTheChoices() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Routers.create("nearest", 1,
                         new Routers.Inputs(new double[] {1}, null, 0.1)))
-                .hasMessageContaining("centroid, posterior, uniform, oracle");
+                .hasMessageContaining("centroid, hybrid, posterior, uniform, oracle");
     }
 }
