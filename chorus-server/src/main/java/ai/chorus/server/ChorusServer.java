@@ -123,6 +123,11 @@ public final class ChorusServer implements AutoCloseable {
         return registry;
     }
 
+    /** The generation workers (tests hold one busy to fill the server deterministically). */
+    java.util.concurrent.ExecutorService workers() {
+        return workers;
+    }
+
     @Override
     public void close() {
         app.stop();
