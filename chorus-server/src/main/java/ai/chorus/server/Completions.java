@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /v1/completions}: checks the request, routes every prompt on the HTTP thread (cheap),
- * hands generation to a worker and waits for it — for the whole result, or piece by piece when
- * streaming, writing each piece as an OpenAI chunk event the moment it settles. The worker never
- * writes to the network, so a slow client cannot hold a worker.
+ * {@code POST /v1/completions}: checks the request on the HTTP thread, hands routing and generation
+ * to a worker and waits for it — for the whole result, or piece by piece when streaming, writing each
+ * piece as an OpenAI chunk event the moment it settles. The worker never writes to the network, so a
+ * slow client cannot hold a worker.
  *
  * <p>A request keeps the {@link ExpertSet} it was routed with until it ends; the deadline
  * ({@code --timeout}) counts from arrival, queueing included.
@@ -59,7 +60,9 @@ final class Completions {
     private record Prompt(int index, int[] tokens, List<ExpertSet.Choice> experts) {}
 
     /** What a streaming worker hands to the HTTP thread. */
-    private sealed interface Event permits Piece, Finished, Failed, AllDone {}
+    private sealed interface Event permits Routed, Piece, Finished, Failed, AllDone {}
+
+    private record Routed(List<Prompt> prompts) implements Event {}
 
     private record Piece(int index, String text) implements Event {}
 
@@ -77,41 +80,50 @@ final class Completions {
             throw new ApiException(503, "server_error", null, "no_experts", "no experts are loaded; "
                     + "POST /v1/experts to load one");
         }
-        List<Prompt> prompts = new ArrayList<>();
-        for (int i = 0; i < request.prompts().size(); i++) {
-            prompts.add(route(i, request.prompts().get(i), experts));
-        }
         AtomicBoolean cancelled = new AtomicBoolean();
         MixtureGenerator.StopSignal stop = () -> cancelled.get() || System.nanoTime() - deadline > 0;
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
         if (request.stream()) {
-            stream(ctx, request, prompts, id, created, deadline, cancelled, stop);
+            stream(ctx, request, experts, id, created, deadline, cancelled, stop);
         } else {
-            complete(ctx, request, prompts, id, created, deadline, cancelled, stop);
+            complete(ctx, request, experts, id, created, deadline, cancelled, stop);
         }
     }
 
-    private Prompt route(int index, String text, ExpertSet experts) {
-        int[] tokens = generator.encode(text);
-        if (tokens.length > options.maxPromptTokens()) {
-            throw ApiException.invalid("prompt", "context_length_exceeded", "prompt " + index + " is " + tokens.length
-                    + " tokens; this server accepts at most " + options.maxPromptTokens() + " (--max-prompt-tokens)");
+    /**
+     * Encodes and routes every prompt of a request. Runs on a worker: the tokenizer and the router's
+     * embedder keep per-thread scratch, which the fixed pool bounds and the HTTP threads would not.
+     */
+    private List<Prompt> route(CompletionRequest request, ExpertSet experts) {
+        List<Prompt> prompts = new ArrayList<>();
+        for (int index = 0; index < request.prompts().size(); index++) {
+            String text = request.prompts().get(index);
+            int[] tokens = generator.encode(text);
+            if (tokens.length > options.maxPromptTokens()) {
+                throw ApiException.invalid("prompt", "context_length_exceeded", "prompt " + index + " is "
+                        + tokens.length + " tokens; this server accepts at most " + options.maxPromptTokens()
+                        + " (--max-prompt-tokens)");
+            }
+            List<ExpertSet.Choice> chosen = experts.route(text, tokens);
+            int context = Integer.MAX_VALUE;
+            for (ExpertSet.Choice c : chosen) {
+                context = Math.min(context, c.expert().config().maxPositionEmbeddings());
+            }
+            if (Math.max(tokens.length, 1) >= context) {
+                throw ApiException.invalid("prompt", "context_length_exceeded", "prompt " + index + " is "
+                        + tokens.length + " tokens; the experts' context is " + context
+                        + " tokens, leaving no room to generate");
+            }
+            prompts.add(new Prompt(index, tokens, chosen));
         }
-        List<ExpertSet.Choice> chosen = experts.route(text, tokens);
-        int context = Integer.MAX_VALUE;
-        for (ExpertSet.Choice c : chosen) {
-            context = Math.min(context, c.expert().config().maxPositionEmbeddings());
+        for (Prompt p : prompts) {
+            for (ExpertSet.Choice c : p.experts()) {
+                c.expert().countRouted();
+                metrics.routedTo(c.expert().id());
+            }
         }
-        if (Math.max(tokens.length, 1) >= context) {
-            throw ApiException.invalid("prompt", "context_length_exceeded", "prompt " + index + " is " + tokens.length
-                    + " tokens; the experts' context is " + context + " tokens, leaving no room to generate");
-        }
-        for (ExpertSet.Choice c : chosen) {
-            c.expert().countRouted();
-            metrics.routedTo(c.expert().id());
-        }
-        return new Prompt(index, tokens, chosen);
+        return prompts;
     }
 
     private MixtureGenerator.Result generate(CompletionRequest request, Prompt prompt,
@@ -123,18 +135,22 @@ final class Completions {
         return r;
     }
 
-    private void complete(Context ctx, CompletionRequest request, List<Prompt> prompts, String id, long created,
+    /** The prompts as routed and what each generated. */
+    private record Outcome(List<Prompt> prompts, List<MixtureGenerator.Result> results) {}
+
+    private void complete(Context ctx, CompletionRequest request, ExpertSet experts, String id, long created,
                           long deadline, AtomicBoolean cancelled, MixtureGenerator.StopSignal stop) {
-        Future<List<MixtureGenerator.Result>> done = submit(() -> {
+        Future<Outcome> done = submit(() -> {
+            List<Prompt> prompts = route(request, experts);
             List<MixtureGenerator.Result> results = new ArrayList<>();
             for (Prompt p : prompts) {
                 results.add(generate(request, p, stop, piece -> { }));
             }
-            return results;
+            return new Outcome(prompts, results);
         });
-        List<MixtureGenerator.Result> results;
+        Outcome outcome;
         try {
-            results = done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            outcome = done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             cancelled.set(true);
             done.cancel(false);
@@ -146,6 +162,8 @@ final class Completions {
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         }
+        List<Prompt> prompts = outcome.prompts();
+        List<MixtureGenerator.Result> results = outcome.results();
         ObjectNode body = header(id, created);
         ArrayNode choices = body.putArray("choices");
         int promptTokens = 0;
@@ -170,21 +188,40 @@ final class Completions {
         ctx.status(200).contentType("application/json").result(bytes(body));
     }
 
-    private void stream(Context ctx, CompletionRequest request, List<Prompt> prompts, String id, long created,
+    private void stream(Context ctx, CompletionRequest request, ExpertSet experts, String id, long created,
                         long deadline, AtomicBoolean cancelled, MixtureGenerator.StopSignal stop) throws IOException {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         submit(() -> {
             try {
+                List<Prompt> prompts = route(request, experts);
+                events.add(new Routed(prompts));
                 for (Prompt p : prompts) {
                     MixtureGenerator.Result r = generate(request, p, stop, piece -> events.add(new Piece(p.index(), piece)));
                     events.add(new Finished(p, r));
                 }
                 events.add(new AllDone());
-            } catch (Throwable t) { // handed to the HTTP thread, which reports it in the stream
+            } catch (Throwable t) { // handed to the HTTP thread, which reports it
                 events.add(new Failed(t));
             }
             return null;
         });
+        // Until the prompts are routed nothing is sent, so a refused prompt is an ordinary JSON error.
+        Event first;
+        try {
+            first = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            cancelled.set(true);
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "server_error", null, "shutting_down", "the server is shutting down");
+        }
+        if (first == null) {
+            cancelled.set(true);
+            throw timedOut();
+        }
+        if (first instanceof Failed failed) {
+            throw failure(failed.error());
+        }
+        List<Prompt> prompts = ((Routed) first).prompts();
         ctx.status(200);
         ctx.res().setContentType("text/event-stream; charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
@@ -193,7 +230,7 @@ final class Completions {
         int promptTokens = 0;
         int completionTokens = 0;
         try {
-            out.flush(); // headers now: the client knows the request was accepted
+            out.flush(); // headers now: the client knows its prompts were accepted
             while (true) {
                 Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (event == null) {
@@ -211,7 +248,7 @@ final class Completions {
                 } else if (event instanceof Failed failed) {
                     send(out, ChorusServer.errorJson(json, failure(failed.error())));
                     return;
-                } else {
+                } else if (event instanceof AllDone) {
                     if (request.includeUsage()) {
                         ObjectNode usage = header(id, created);
                         usage.putArray("choices");
@@ -233,7 +270,7 @@ final class Completions {
         }
     }
 
-    private <T> Future<T> submit(java.util.concurrent.Callable<T> job) {
+    private <T> Future<T> submit(Callable<T> job) {
         try {
             return workers.submit(job);
         } catch (RejectedExecutionException e) {

@@ -116,6 +116,10 @@ class ErrorsHttpTest {
                 400);
         assertThat(error.get("param").asText()).isEqualTo("prompt");
         assertThat(error.get("code").asText()).isEqualTo("context_length_exceeded");
+        // Streamed, the prompt is refused before any event is sent: the same JSON error.
+        JsonNode streamed = error(http.post("/v1/completions", "{\"model\": \"chorus\", \"stream\": true, "
+                + "\"prompt\": [\"short\", \"" + prompt + "\"]}"), 400);
+        assertThat(streamed.get("message").asText()).startsWith("prompt 1 is");
     }
 
     @Test
