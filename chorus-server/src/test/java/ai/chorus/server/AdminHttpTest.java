@@ -145,6 +145,36 @@ class AdminHttpTest {
     }
 
     @Test
+    void aQueuedRequestKeepsTheExpertsItArrivedWithOverHttp() throws Exception {
+        try (ChorusServer one = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0).withAdminToken(TOKEN)
+                .withLimits(1, 4, Duration.ofSeconds(60)))) {
+            Http client = new Http(one.port());
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            one.workers().execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            java.util.concurrent.CompletableFuture<Http.Response> queued = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> client.post("/v1/completions",
+                            "{\"model\": \"chorus\", \"prompt\": \"the cat\", \"max_tokens\": 3}"));
+            while (client.get("/health").json().get("queued").asInt() < 1) {
+                Thread.onSpinWait(); // the request has taken its experts once it waits in the queue
+            }
+            assertThat(client.delete("/v1/experts/e00", AUTH).status()).isEqualTo(200);
+            assertThat(client.delete("/v1/experts/e01", AUTH).status()).isEqualTo(200);
+            release.countDown();
+            Http.Response r = queued.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.json().get("chorus").get("experts")).hasSize(2);
+            // A request arriving now finds no experts at all.
+            ErrorsHttpTest.error(client.post("/v1/completions", "{\"model\": \"chorus\", \"prompt\": \"a\"}"), 503);
+        }
+    }
+
+    @Test
     void adminCallsAreOffWithoutAConfiguredToken() throws Exception {
         try (ChorusServer open = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0))) {
             Http client = new Http(open.port());
