@@ -100,8 +100,6 @@ public class ServeLoad {
                 requests / seconds, tokens.get(), tokens.get() / seconds);
         System.out.printf(Locale.ROOT, "latency ms: p50 %.1f, p90 %.1f, p99 %.1f, max %.1f%n", pct(sorted, 50),
                 pct(sorted, 90), pct(sorted, 99), sorted[sorted.length - 1] / 1e6);
-        System.out.printf(Locale.ROOT, "per token ms (p50 latency / tokens per request): %.2f%n",
-                pct(sorted, 50) / Math.max(1e-9, (double) tokens.get() / Math.max(1, byClass.get(2))));
         System.out.printf(Locale.ROOT, "server memory before: %s%nserver memory after:  %s%n", before, after);
         for (String e : firstErrors) {
             System.out.println("error: " + e);

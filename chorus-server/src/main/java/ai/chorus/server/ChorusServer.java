@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /health}, {@code GET /metrics}. Every refusal has OpenAI's error shape.
  *
  * <p>Generation runs on a fixed pool of workers behind a bounded queue ({@link Completions}); the
- * HTTP threads only parse, route, wait and write.
+ * HTTP threads only parse, wait and write.
  */
 public final class ChorusServer implements AutoCloseable {
     /** The one model this server serves: the routed mixture. */
