@@ -1,6 +1,7 @@
 package ai.chorus.cli;
 
 import ai.chorus.core.mix.Routers;
+import ai.chorus.engine.InvalidInputException;
 import ai.chorus.server.ChorusServer;
 import ai.chorus.server.Expert;
 import ai.chorus.server.ServeOptions;
@@ -75,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
         if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
-            throw new ai.chorus.engine.InvalidInputException("--timeout must be in (0, 86400] seconds, got "
+            throw new InvalidInputException("--timeout must be in (0, 86400] seconds, got "
                     + timeoutSeconds);
         }
         String token = adminToken != null ? adminToken : System.getenv("CHORUS_ADMIN_TOKEN");

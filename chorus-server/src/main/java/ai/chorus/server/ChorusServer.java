@@ -2,6 +2,7 @@ package ai.chorus.server;
 
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +97,7 @@ public final class ChorusServer implements AutoCloseable {
     /**
      * Loads the run's experts and starts listening.
      *
-     * @throws ai.chorus.engine.InvalidInputException when the run has no clustering or no trained expert
+     * @throws InvalidInputException when the run has no clustering or no trained expert
      */
     public static ChorusServer start(RunDir run, ServeOptions options) throws IOException {
         run.requirePrepared();
@@ -106,7 +108,7 @@ public final class ChorusServer implements AutoCloseable {
             server.app.start();
         } catch (RuntimeException e) {
             server.close();
-            throw new ai.chorus.engine.InvalidInputException("cannot listen on " + options.host() + ":"
+            throw new InvalidInputException("cannot listen on " + options.host() + ":"
                     + options.port() + " (" + rootMessage(e) + "); pick another --port or --host", e);
         }
         LOG.info("serving {} experts of {} on http://{}:{}/v1", registry.current().experts().size(), run,
@@ -124,7 +126,7 @@ public final class ChorusServer implements AutoCloseable {
     }
 
     /** The generation workers (tests hold one busy to fill the server deterministically). */
-    java.util.concurrent.ExecutorService workers() {
+    ExecutorService workers() {
         return workers;
     }
 

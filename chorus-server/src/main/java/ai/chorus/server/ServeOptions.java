@@ -11,7 +11,8 @@ import java.util.List;
  * @param host the interface to listen on
  * @param port the port; 0 picks a free one (tests)
  * @param router {@code centroid} or {@code uniform}: the routers that need nothing but the prompt
- * @param topK experts mixed per request
+ *     ({@code uniform} mixes every loaded expert, whatever {@code topK})
+ * @param topK experts mixed per prompt
  * @param tau the centroid router's temperature
  * @param workers generation threads: requests generating at the same time
  * @param queue requests waiting for a worker before new ones get 429

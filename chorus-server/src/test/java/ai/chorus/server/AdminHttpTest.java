@@ -3,12 +3,17 @@ package ai.chorus.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.engine.sample.Sampler;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,9 +143,9 @@ class AdminHttpTest {
         assertThat(server.experts().current().experts()).extracting(Expert::id).containsExactly("e01");
         List<ExpertSet.Choice> chosen = before.route("the cat", new int[] {1, 2});
         MixtureGenerator generator = new MixtureGenerator(
-                ai.chorus.core.tokenizer.BpeTokenizer.load(ServedRun.get().tokenizerJson()));
+                BpeTokenizer.load(ServedRun.get().tokenizerJson()));
         MixtureGenerator.Result r = generator.generate(new int[] {5, 6}, chosen, new MixtureGenerator.Params(8,
-                ai.chorus.engine.sample.Sampler.Settings.GREEDY, 1, List.of(), -1), () -> false, piece -> { });
+                Sampler.Settings.GREEDY, 1, List.of(), -1), () -> false, piece -> { });
         assertThat(r.completionTokens()).isPositive();
     }
 
@@ -149,7 +154,7 @@ class AdminHttpTest {
         try (ChorusServer one = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0).withAdminToken(TOKEN)
                 .withLimits(1, 4, Duration.ofSeconds(60)))) {
             Http client = new Http(one.port());
-            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
             one.workers().execute(() -> {
                 try {
                     release.await();
@@ -157,7 +162,7 @@ class AdminHttpTest {
                     Thread.currentThread().interrupt();
                 }
             });
-            java.util.concurrent.CompletableFuture<Http.Response> queued = java.util.concurrent.CompletableFuture
+            CompletableFuture<Http.Response> queued = CompletableFuture
                     .supplyAsync(() -> client.post("/v1/completions",
                             "{\"model\": \"chorus\", \"prompt\": \"the cat\", \"max_tokens\": 3}"));
             while (client.get("/health").json().get("queued").asInt() < 1) {
@@ -166,7 +171,7 @@ class AdminHttpTest {
             assertThat(client.delete("/v1/experts/e00", AUTH).status()).isEqualTo(200);
             assertThat(client.delete("/v1/experts/e01", AUTH).status()).isEqualTo(200);
             release.countDown();
-            Http.Response r = queued.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            Http.Response r = queued.get(60, TimeUnit.SECONDS);
             assertThat(r.status()).as(r.body()).isEqualTo(200);
             assertThat(r.json().get("chorus").get("experts")).hasSize(2);
             // A request arriving now finds no experts at all.

@@ -1,8 +1,11 @@
 package ai.chorus.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +19,7 @@ class CompletionsHttpTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0).withLimits(2, 16,
-                java.time.Duration.ofSeconds(60)));
+        server = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0).withLimits(2, 16, Duration.ofSeconds(60)));
         http = new Http(server.port());
     }
 
@@ -73,7 +75,7 @@ class CompletionsHttpTest {
             assertThat(e.get("id").asText()).isIn("e00", "e01");
             sum += e.get("weight").asDouble();
         }
-        assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(sum).isCloseTo(1.0, offset(1e-9));
         assertThat(choice.get("chorus").get("experts")).isEqualTo(experts);
     }
 
@@ -154,7 +156,7 @@ class CompletionsHttpTest {
             // Greedy: the chosen token is the most likely one, so it heads the alternatives.
             JsonNode top = lp.get("top_logprobs").get(i);
             assertThat(top.size()).isBetween(1, 3);
-            assertThat(top.elements().next().asDouble()).isCloseTo(chosen, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(top.elements().next().asDouble()).isCloseTo(chosen, offset(1e-6));
         }
     }
 
@@ -180,7 +182,7 @@ class CompletionsHttpTest {
     private static JsonNode parse(String event) {
         try {
             return Http.JSON.readTree(event);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError("chunk is not JSON: " + event, e);
         }
     }

@@ -6,7 +6,9 @@ import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.prepare.PrepareOptions;
 import ai.chorus.core.prepare.PrepareStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.FileTrees;
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.io.Checkpoints;
 import ai.chorus.engine.model.LlamaModel;
@@ -60,9 +62,9 @@ final class ServedRun {
         Files.writeString(corpusFile, corpus.toString());
         RunDir run = RunDir.of(dir);
         PrepareStep.run(run, new PrepareOptions(corpusFile.toString(), "text", null, SplitRatios.DEFAULT, 320,
-                PrepareOptions.DEFAULT_SAMPLE_BYTES, false), ai.chorus.core.util.Progress.NONE);
-        ClusterRun.run(run, ClusterOptions.defaults(EXPERTS).withFine(8), false, ai.chorus.core.util.Progress.NONE);
-        int vocab = ai.chorus.core.tokenizer.BpeTokenizer.load(run.tokenizerJson()).vocabSize();
+                PrepareOptions.DEFAULT_SAMPLE_BYTES, false), Progress.NONE);
+        ClusterRun.run(run, ClusterOptions.defaults(EXPERTS).withFine(8), false, Progress.NONE);
+        int vocab = BpeTokenizer.load(run.tokenizerJson()).vocabSize();
         for (int e = 0; e < EXPERTS; e++) {
             ModelConfig config = ModelConfig.of(vocab, 32, 2, 2, 64, CONTEXT);
             LlamaModel model = LlamaModel.initialized(config, 100 + e);
