@@ -28,6 +28,8 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ public final class ChorusServer implements AutoCloseable {
     /** The one model this server serves: the routed mixture. */
     public static final String MODEL_ID = "chorus";
     private static final Logger LOG = LoggerFactory.getLogger(ChorusServer.class);
+    private static final long IDLE_MARGIN_MILLIS = 30_000;
 
     private final ServeOptions options;
     private final ExpertRegistry registry;
@@ -106,6 +109,14 @@ public final class ChorusServer implements AutoCloseable {
         ChorusServer server = new ChorusServer(options, registry, tokenizer);
         try {
             server.app.start();
+            // A request may wait silently (queued, then generating) for up to --timeout; Jetty's default
+            // 30 s idle timeout must not cut it first. Applies to every connection accepted from now on.
+            long idleMillis = options.timeout().toMillis() + IDLE_MARGIN_MILLIS;
+            for (Connector connector : server.app.jettyServer().server().getConnectors()) {
+                if (connector instanceof AbstractConnector c) {
+                    c.setIdleTimeout(Math.max(c.getIdleTimeout(), idleMillis));
+                }
+            }
         } catch (RuntimeException e) {
             server.close();
             throw new InvalidInputException("cannot listen on " + options.host() + ":"
