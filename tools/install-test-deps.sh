@@ -5,7 +5,19 @@
 #   libopenblas0-openmp, libjemalloc2 make the PyTorch peer benchmark meaningful (tools/bench_vs_peer.sh)
 #   python3-sklearn                   the k-means benchmark reference (tools/)
 #   chromium                          renders the HTML report in a test (tools/check_report.sh)
+# and the official openai npm client (pinned in tools/openai-client) that chorus serve is tested with.
 set -euo pipefail
+
+openai_client="$(cd "$(dirname "$0")" && pwd)/openai-client"
+if [[ ! -d "$openai_client/node_modules/openai" ]]; then
+  if command -v npm >/dev/null; then
+    echo "install-test-deps: npm ci in $openai_client" >&2
+    (cd "$openai_client" && npm ci --no-audit --no-fund --loglevel=error) \
+      || echo "install-test-deps: npm ci failed; the openai client test will be skipped" >&2
+  else
+    echo "install-test-deps: no npm; the openai client test will be skipped" >&2
+  fi
+fi
 packages=(python3-torch python3-numpy python3-sklearn libopenblas0-openmp libjemalloc2 chromium)
 if /usr/bin/python3 -c 'import torch, numpy, sklearn' 2>/dev/null && [[ -x /usr/bin/chromium ]]; then
   exit 0

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             "train each alone, and mix them again."},
         subcommands = {PrepareCommand.class, ClusterCommand.class, PlanCommand.class, TrainCommand.class,
             EvalCommand.class, ReportCommand.class, DemoCommand.class, GenerateCommand.class, BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
 

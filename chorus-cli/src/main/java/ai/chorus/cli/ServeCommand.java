@@ -1,0 +1,105 @@
+package ai.chorus.cli;
+
+import ai.chorus.core.mix.Routers;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.server.ChorusServer;
+import ai.chorus.server.Expert;
+import ai.chorus.server.ServeOptions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the run's experts as one model behind OpenAI's completions API.",
+            "Each prompt is routed to its top-k experts; only they run. Stop with Ctrl-C.",
+            "Example: chorus serve --run runs/demo --port 8080 --admin-token $TOKEN"})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunOption runOption;
+
+    @Mixin
+    Output output;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Interface to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--router", defaultValue = "centroid", paramLabel = "NAME",
+            description = "centroid (c-BTM, on the prompt) or uniform (default: ${DEFAULT-VALUE}).")
+    String router;
+
+    @Option(names = "--top-k", defaultValue = "2", paramLabel = "K", description = "Experts mixed per prompt (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--tau", paramLabel = "T", description = "The centroid router's temperature (default: " + Routers.DEFAULT_TAU + ").")
+    Double tau;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Requests generating at once (default: the number of cores).")
+    Integer workers;
+
+    @Option(names = "--queue", defaultValue = "256", paramLabel = "N",
+            description = "Requests waiting for a worker before more get 429 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Longest a request may take, waiting included (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    @Option(names = "--max-prompt-tokens", defaultValue = "1024", paramLabel = "N", description = "Longest prompt accepted (default: ${DEFAULT-VALUE}).")
+    int maxPromptTokens;
+
+    @Option(names = "--max-tokens-limit", defaultValue = "512", paramLabel = "N", description = "Largest max_tokens accepted (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--max-body-bytes", defaultValue = "1048576", paramLabel = "N", description = "Largest request body (default: ${DEFAULT-VALUE}).")
+    int maxBodyBytes;
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN",
+            description = "Bearer token of POST/DELETE /v1/experts (default: $CHORUS_ADMIN_TOKEN; none turns them off).")
+    String adminToken;
+
+    @Override
+    public Integer call() throws Exception {
+        output.to(spec.commandLine().getOut());
+        if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
+            throw new InvalidInputException("--timeout must be in (0, 86400] seconds, got "
+                    + timeoutSeconds);
+        }
+        String token = adminToken != null ? adminToken : System.getenv("CHORUS_ADMIN_TOKEN");
+        ServeOptions options = new ServeOptions(host, port, router, topK, tau != null ? tau : Routers.DEFAULT_TAU,
+                workers != null ? workers : Runtime.getRuntime().availableProcessors(), queue,
+                Duration.ofMillis(Math.round(timeoutSeconds * 1000)), maxPromptTokens, maxTokens, maxBodyBytes, token);
+        ChorusServer server = ChorusServer.start(runOption.runDir(), options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "chorus-serve-shutdown"));
+        List<String> experts = server.experts().current().experts().stream().map(Expert::id).toList();
+        String url = "http://" + host + ":" + server.port() + "/v1";
+        output.line("chorus serve: " + url + " — model 'chorus', " + experts.size() + " experts " + experts + ", router "
+                + router + " top-" + topK + ", admin calls " + (options.adminToken() != null ? "on" : "off")
+                + "; Ctrl-C stops");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("url", url);
+        json.put("port", server.port());
+        json.put("experts", experts);
+        output.result(json);
+        stopped.await();
+        return 0;
+    }
+}

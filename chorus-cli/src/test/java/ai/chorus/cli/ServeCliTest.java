@@ -1,0 +1,32 @@
+package ai.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chorus serve} refuses what it cannot serve with one line and exit code 2 (the HTTP API is tested in chorus-server). */
+class ServeCliTest {
+
+    @Test
+    void refusesARunThatDoesNotExist(@TempDir Path dir) {
+        CliRunner.Result r = CliRunner.run("serve", "--run", dir.resolve("missing").toString(), "--port", "0");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("chorus serve: run directory").contains("does not exist");
+    }
+
+    @Test
+    void refusesRoutersThatNeedMoreThanThePrompt(@TempDir Path dir) {
+        CliRunner.Result r = CliRunner.run("serve", "--run", dir.toString(), "--router", "posterior");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--router must be one of centroid, uniform");
+    }
+
+    @Test
+    void refusesBadLimits(@TempDir Path dir) {
+        assertThat(CliRunner.run("serve", "--run", dir.toString(), "--workers", "0").err()).contains("--workers");
+        assertThat(CliRunner.run("serve", "--run", dir.toString(), "--timeout", "0").exitCode()).isEqualTo(2);
+        assertThat(CliRunner.run("serve", "--run", dir.toString(), "--top-k", "0").exitCode()).isEqualTo(2);
+    }
+}

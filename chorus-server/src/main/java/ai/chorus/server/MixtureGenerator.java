@@ -1,0 +1,179 @@
+package ai.chorus.server;
+
+import ai.chorus.core.mix.Mixture;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.engine.kernel.CrossEntropy;
+import ai.chorus.engine.model.KvCache;
+import ai.chorus.engine.sample.Sampler;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Continues a prompt with a routed mixture: only the chosen experts run, token by token, each with its
+ * own KV cache; their next-token distributions are mixed as p = Σ w_j p_j ({@link Mixture}) and the
+ * next token is sampled from the mixture ({@link Sampler}, seeded). The experts are chosen once per
+ * request, on the prompt: re-routing mid-way would need the new experts to read the whole context first.
+ *
+ * <p>Stops at {@code <|endoftext|>}, at a stop sequence, at {@code max_tokens}, or at the end of the
+ * smallest context among the chosen experts. Stateless: one instance serves every request.
+ */
+public final class MixtureGenerator {
+
+    /** Receives each settled piece of the completion, in order. */
+    @FunctionalInterface
+    public interface TextSink {
+        void accept(String piece);
+    }
+
+    /** Polled before every token: true stops the generation with a {@link CancellationException}. */
+    @FunctionalInterface
+    public interface StopSignal {
+        boolean stopRequested();
+    }
+
+    /**
+     * @param maxTokens at most this many new tokens
+     * @param stop stop sequences (non-empty strings); the completion ends before the first one
+     * @param logprobs how many most likely alternatives to report per token; -1 reports nothing
+     */
+    public record Params(int maxTokens, Sampler.Settings sampling, long seed, List<String> stop, int logprobs) {}
+
+    /** One generated token as the mixture saw it: its text, log p_mix, the most likely alternatives. */
+    public record TokenLogprob(String token, double logprob, Map<String, Double> top, int textOffset) {}
+
+    /**
+     * @param finishReason OpenAI's: {@code stop} (end of text or a stop sequence) or {@code length}
+     * @param logprobs per generated token, or null when not asked for
+     */
+    public record Result(String text, int promptTokens, int completionTokens, String finishReason,
+                         List<TokenLogprob> logprobs) {}
+
+    private final BpeTokenizer tokenizer;
+
+    public MixtureGenerator(BpeTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    public int[] encode(String prompt) {
+        return tokenizer.encode(prompt);
+    }
+
+    /**
+     * @param choices the experts and weights to mix (non-empty, weights summing to 1)
+     * @throws ApiException when the prompt does not fit the experts' context
+     */
+    public Result generate(int[] promptTokens, List<ExpertSet.Choice> choices, Params params, StopSignal signal,
+                           TextSink sink) {
+        int k = choices.size();
+        int vocab = tokenizer.vocabSize();
+        int context = Integer.MAX_VALUE;
+        for (ExpertSet.Choice c : choices) {
+            context = Math.min(context, c.expert().config().maxPositionEmbeddings());
+        }
+        // An empty prompt starts from the document separator, as every training document is preceded by one.
+        int[] fed = promptTokens.length == 0 ? new int[] {tokenizer.endOfTextId()} : promptTokens;
+        if (fed.length >= context) {
+            throw ApiException.invalid("prompt", "context_length_exceeded", "the prompt is " + fed.length
+                    + " tokens; the experts' context is " + context + " tokens, leaving no room to generate");
+        }
+        double[] weights = new double[k];
+        KvCache[] caches = new KvCache[k];
+        float[][] logProbs = new float[k][vocab];
+        for (int j = 0; j < k; j++) {
+            weights[j] = choices.get(j).weight();
+            caches[j] = choices.get(j).expert().newKvCache(context);
+        }
+        float[] mixed = k == 1 ? logProbs[0] : new float[vocab];
+        for (int i = 0; i < fed.length; i++) {
+            if (signal.stopRequested()) {
+                throw new CancellationException("stopped while reading the prompt");
+            }
+            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1);
+        }
+
+        Sampler sampler = new Sampler(params.sampling(), params.seed());
+        StopTracker text = new StopTracker(params.stop(), sink);
+        List<TokenLogprob> logprobs = params.logprobs() >= 0 ? new ArrayList<>() : null;
+        int[] out = new int[Math.min(params.maxTokens(), context - fed.length)];
+        int n = 0;
+        String finish = "length";
+        boolean cut = false;
+        String decoded = "";
+        while (n < out.length) {
+            if (signal.stopRequested()) {
+                throw new CancellationException("stopped after " + n + " tokens");
+            }
+            if (k > 1) {
+                Mixture.logProbs(weights, logProbs, vocab, mixed);
+            }
+            int next = sampler.sample(mixed);
+            if (next == tokenizer.endOfTextId()) {
+                finish = "stop";
+                break;
+            }
+            if (logprobs != null) {
+                logprobs.add(new TokenLogprob(tokenizer.decode(new int[] {next}), mixed[next],
+                        topLogprobs(mixed, params.logprobs()), decoded.length()));
+            }
+            out[n++] = next;
+            decoded = tokenizer.decode(Arrays.copyOf(out, n));
+            if (text.update(decoded)) {
+                finish = "stop";
+                cut = true;
+                break;
+            }
+            if (n < out.length) {
+                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true);
+            }
+        }
+        if (!cut) {
+            text.finish(decoded);
+        }
+        return new Result(decoded.substring(0, text.emittedLength()), promptTokens.length, n, finish, logprobs);
+    }
+
+    /** Feeds one token to every chosen expert; with {@code keep}, stores each one's next-token log-probs. */
+    private static void forwardAll(List<ExpertSet.Choice> choices, int token, int position, KvCache[] caches,
+                                   float[][] logProbs, boolean keep) {
+        for (int j = 0; j < caches.length; j++) {
+            float[] logits = choices.get(j).expert().forwardToken(token, position, caches[j]);
+            if (keep) {
+                float logZ = CrossEntropy.logSumExp(logits, 0, logits.length);
+                float[] lp = logProbs[j];
+                for (int v = 0; v < lp.length; v++) {
+                    lp[v] = logits[v] - logZ;
+                }
+            }
+        }
+    }
+
+    /** The {@code count} most likely tokens of {@code logProbs}, most likely first (count is small). */
+    private Map<String, Double> topLogprobs(float[] logProbs, int count) {
+        Map<String, Double> top = new LinkedHashMap<>();
+        int[] taken = new int[count];
+        for (int r = 0; r < count; r++) {
+            int best = -1;
+            for (int v = 0; v < logProbs.length; v++) {
+                if ((best < 0 || logProbs[v] > logProbs[best]) && !contains(taken, r, v)) {
+                    best = v;
+                }
+            }
+            taken[r] = best;
+            top.putIfAbsent(tokenizer.decode(new int[] {best}), (double) logProbs[best]);
+        }
+        return top;
+    }
+
+    private static boolean contains(int[] a, int n, int v) {
+        for (int i = 0; i < n; i++) {
+            if (a[i] == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
