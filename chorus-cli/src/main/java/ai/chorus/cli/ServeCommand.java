@@ -1,10 +1,15 @@
 package ai.chorus.cli;
 
+import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.mix.Routers;
+import ai.chorus.core.run.RunSpec;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.server.ChorusServer;
 import ai.chorus.server.Expert;
 import ai.chorus.server.ServeOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +50,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "2", paramLabel = "K", description = "Experts mixed per prompt (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--tau", paramLabel = "T", description = "The centroid router's temperature (default: " + Routers.DEFAULT_TAU + ").")
+    @Option(names = "--tau", paramLabel = "T", description = "The centroid router's temperature (default: the one"
+            + " 'chorus eval' chose on validation, in eval/results.json; else " + Routers.DEFAULT_TAU + ").")
     Double tau;
 
     @Option(names = "--workers", paramLabel = "N", description = "Requests generating at once (default: the number of cores).")
@@ -72,6 +78,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Bearer token of POST/DELETE /v1/experts (default: $CHORUS_ADMIN_TOKEN; none turns them off).")
     String adminToken;
 
+    /** The temperature {@code chorus eval} used (chosen on validation by default), if the run was evaluated. */
+    private double evaluatedTau() {
+        Path results = runOption.runDir().evalDir().resolve(EvalStep.RESULTS_FILE);
+        try {
+            JsonNode tau = RunSpec.JSON.readTree(results.toFile()).path("tau");
+            if (tau.isNumber() && tau.asDouble() > 0) {
+                return tau.asDouble();
+            }
+        } catch (IOException e) {
+            // not evaluated (or unreadable): c-BTM's value
+        }
+        return Routers.DEFAULT_TAU;
+    }
+
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
@@ -80,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
                     + timeoutSeconds);
         }
         String token = adminToken != null ? adminToken : System.getenv("CHORUS_ADMIN_TOKEN");
-        ServeOptions options = new ServeOptions(host, port, router, topK, tau != null ? tau : Routers.DEFAULT_TAU,
+        ServeOptions options = new ServeOptions(host, port, router, topK, tau != null ? tau : evaluatedTau(),
                 workers != null ? workers : Runtime.getRuntime().availableProcessors(), queue,
                 Duration.ofMillis(Math.round(timeoutSeconds * 1000)), maxPromptTokens, maxTokens, maxBodyBytes, token);
         ChorusServer server = ChorusServer.start(runOption.runDir(), options);
@@ -92,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
         List<String> experts = server.experts().current().experts().stream().map(Expert::id).toList();
         String url = "http://" + host + ":" + server.port() + "/v1";
         output.line("chorus serve: " + url + " — model 'chorus', " + experts.size() + " experts " + experts + ", router "
-                + router + " top-" + topK + ", admin calls " + (options.adminToken() != null ? "on" : "off")
+                + router + " top-" + topK + " (tau " + options.tau() + "), admin calls " + (options.adminToken() != null ? "on" : "off")
                 + "; Ctrl-C stops");
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("url", url);
