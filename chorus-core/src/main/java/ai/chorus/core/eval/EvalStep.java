@@ -180,7 +180,7 @@ public final class EvalStep {
     }
 
     /** P(expert) before any context: each expert domain's share of the training tokens. */
-    static double[] tokenShares(ClusterModel clusters) {
+    public static double[] tokenShares(ClusterModel clusters) {
         double[] share = new double[clusters.experts()];
         for (int f = 0; f < clusters.fineClusters(); f++) {
             share[clusters.expertOfFine(f)] += clusters.fineTokens(f);
