@@ -1,5 +1,6 @@
 package ai.chorus.core.eval;
 
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.mix.Routers;
 import ai.chorus.engine.InvalidInputException;
@@ -12,8 +13,10 @@ import ai.chorus.engine.InvalidInputException;
  * @param maxTokens cap on the scored test tokens (a fixed pseudo-random subset of whole documents)
  * @param threads worker threads of the forward passes
  * @param centroids what the centroid router measures distance to ({@link ClusterDistances#KINDS})
+ * @param split the documents scored: test, or validation (to choose settings, such as merge parameters,
+ *        without looking at the test set)
  */
-public record EvalOptions(double tau, int reroute, long maxTokens, int threads, String centroids) {
+public record EvalOptions(double tau, int reroute, long maxTokens, int threads, String centroids, Split split) {
     public static final int DEFAULT_REROUTE = 32;
     public static final String DEFAULT_CENTROIDS = "fine";
     /** Sized for the demo: ~10 models over 32k tokens is well under a minute on 2 cores. */
@@ -36,6 +39,15 @@ public record EvalOptions(double tau, int reroute, long maxTokens, int threads, 
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
+        if (split == Split.TRAIN) {
+            throw new InvalidInputException("--split must be test or valid; scoring the training documents says"
+                    + " nothing about generalisation");
+        }
+    }
+
+    /** Scoring the test split. */
+    public EvalOptions(double tau, int reroute, long maxTokens, int threads, String centroids) {
+        this(tau, reroute, maxTokens, threads, centroids, Split.TEST);
     }
 
     public static EvalOptions defaults() {

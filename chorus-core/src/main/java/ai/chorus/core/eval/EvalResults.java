@@ -35,6 +35,7 @@ final class EvalResults {
     }
 
     void header(int window, EvalOptions options) {
+        root.put("split", options.split().key());
         root.put("window", window);
         root.put("reroute", options.reroute());
         root.put("tau", options.tau());

@@ -30,8 +30,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone and the
- * routed ensembles, overall, per expert domain and per label, with routing accuracy and inference
+ * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone, every merged
+ * model in the run's {@code merged/} folder (key {@value #MERGED_PREFIX}NAME) and the routed ensembles, overall, per expert domain and per label, with routing accuracy and inference
  * cost; written to {@code eval/results.json} (format {@value #FORMAT}).
  *
  * <p>Each model runs once over the test tokens ({@link ModelScorer}); every ensemble is then replayed
@@ -49,6 +49,8 @@ import java.util.Map;
 public final class EvalStep {
     public static final String FORMAT = "chorus-eval-v1";
     public static final String RESULTS_FILE = "results.json";
+    /** results.json key of a merged model: this prefix and its folder's name under the run's {@code merged/}. */
+    public static final String MERGED_PREFIX = "merged_";
 
     private EvalStep() {}
 
@@ -70,7 +72,7 @@ public final class EvalStep {
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
-        TestSet test = TestSet.of(data, assignments, options.maxTokens());
+        TestSet test = TestSet.of(data, assignments, options.maxTokens(), options.split());
 
         Map<String, float[]> logProbs = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(options.threads());
@@ -131,6 +133,11 @@ public final class EvalStep {
         for (int e = 0; e < experts; e++) {
             results.model(expertKey(e), RoutedEnsemble.documentNll(test, clusterExperts[e]));
         }
+        for (String key : models.keySet()) {
+            if (key.startsWith(MERGED_PREFIX)) {
+                results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));
+            }
+        }
         results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
         ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
         Files.createDirectories(run.evalDir());
@@ -138,8 +145,8 @@ public final class EvalStep {
         return json;
     }
 
-    /** Every model the evaluation scores, by its results.json key. */
-    private static Map<String, Path> modelFolders(RunDir run, int experts) {
+    /** Every model the evaluation scores, by its results.json key; merged models are optional extras. */
+    private static Map<String, Path> modelFolders(RunDir run, int experts) throws IOException {
         Map<String, Path> m = new LinkedHashMap<>();
         m.put("seed", run.seedDir());
         m.put("dense", run.denseDir());
@@ -148,6 +155,13 @@ public final class EvalStep {
         }
         for (int e = 0; e < experts; e++) {
             m.put(randomKey(e), run.randomExpertDir(e));
+        }
+        if (Files.isDirectory(run.mergedDir())) {
+            try (java.util.stream.Stream<Path> merged = Files.list(run.mergedDir())) {
+                merged.filter(p -> !p.getFileName().toString().startsWith(".")
+                                && Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE)))
+                        .sorted().forEach(p -> m.put(MERGED_PREFIX + p.getFileName(), p));
+            }
         }
         return m;
     }

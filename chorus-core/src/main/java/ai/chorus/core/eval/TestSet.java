@@ -45,13 +45,18 @@ public final class TestSet {
     }
 
     public static TestSet of(ShardReader data, ClusterAssignments clusters, long maxTokens) {
+        return of(data, clusters, maxTokens, Split.TEST);
+    }
+
+    /** As {@link #of(ShardReader, ClusterAssignments, long)}, from the documents of {@code split}. */
+    public static TestSet of(ShardReader data, ClusterAssignments clusters, long maxTokens, Split split) {
         if (maxTokens < 1) {
             throw new InvalidInputException("--max-tokens must be positive, got " + maxTokens);
         }
-        int[] test = data.documentsOf(Split.TEST);
+        int[] test = data.documentsOf(split);
         if (test.length == 0) {
-            throw new InvalidInputException(data.dir() + " has no test documents; re-run 'chorus prepare' with a"
-                    + " larger corpus or a test share in --split");
+            throw new InvalidInputException(data.dir() + " has no " + split.key() + " documents; re-run 'chorus prepare'"
+                    + " with a larger corpus or a " + split.key() + " share in --split");
         }
         DocumentRecord[] records = Arrays.stream(test).mapToObj(data::document)
                 .sorted(Comparator.comparing(DocumentRecord::id)).toArray(DocumentRecord[]::new);

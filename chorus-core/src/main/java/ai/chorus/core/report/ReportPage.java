@@ -4,6 +4,7 @@ import static ai.chorus.core.report.Html.escape;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterSummary;
+import ai.chorus.core.eval.EvalStep;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.time.Instant;
@@ -114,7 +115,21 @@ final class ReportPage {
         card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
         card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
         card("Random-split ensemble", RANDOM, ppl.path(RANDOM).asDouble(Double.NaN), dense, Charts.RANDOM);
+        String bestMerged = null;
+        for (String k : mergedKeys(ppl)) {
+            if (bestMerged == null || ppl.path(k).asDouble(Double.NaN) < ppl.path(bestMerged).asDouble(Double.NaN)) {
+                bestMerged = k;
+            }
+        }
+        if (bestMerged != null) {
+            card("Best merged model · " + bestMerged.substring(EvalStep.MERGED_PREFIX.length()), bestMerged,
+                    ppl.path(bestMerged).asDouble(Double.NaN), dense, Charts.MERGED[0]);
+        }
         out.append("</div>\n");
+        if (results.path("split").asText("test").equals("valid")) {
+            out.append("<div class=\"callout\">These perplexities are on the <b>validation</b> split"
+                    + " (<code>chorus eval --split valid</code>), not the test split.</div>\n");
+        }
         verdict(ppl, dense);
         out.append("<p class=\"meta\">").append(count(results, "test_documents")).append(" test documents · ")
                 .append(count(results, "test_tokens")).append(" test tokens");
@@ -222,6 +237,9 @@ final class ReportPage {
         if (known != null) {
             return known;
         }
+        if (key.startsWith(EvalStep.MERGED_PREFIX)) {
+            return "Merged model " + key.substring(EvalStep.MERGED_PREFIX.length());
+        }
         int e = expertIndex(key);
         return e < Integer.MAX_VALUE ? "Expert " + e + " alone" : key;
     }
@@ -293,15 +311,12 @@ final class ReportPage {
         String[][] models = {{DENSE, "dense"}, {ENSEMBLE, "ensemble (centroid k = 2)"}, {RANDOM, "random split"}};
         Color[] colors = {Charts.DENSE, Charts.ENSEMBLE, Charts.RANDOM};
         for (int m = 0; m < models.length; m++) {
-            JsonNode values = byModel.path(models[m][0]);
-            if (!values.isObject()) {
-                continue;
-            }
-            double[] v = new double[keys.size()];
-            for (int i = 0; i < keys.size(); i++) {
-                v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
-            }
-            series.add(new Charts.Bars(models[m][1], colors[m], v));
+            addSeries(series, byModel.path(models[m][0]), keys, models[m][1], colors[m]);
+        }
+        List<String> merged = mergedKeys(byModel);
+        for (int m = 0; m < merged.size(); m++) {
+            addSeries(series, byModel.path(merged.get(m)), keys, modelName(merged.get(m)),
+                    Charts.MERGED[m % Charts.MERGED.length]);
         }
         if (series.isEmpty()) {
             out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
@@ -311,8 +326,31 @@ final class ReportPage {
         // Wider for many groups, but capped: the page scales the SVG down, and its text with it.
         int width = Math.min(1100, Math.max(760, 24 * keys.size() * series.size() + 160));
         figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
-                "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split",
+                "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split"
+                        + (merged.isEmpty() ? "" : " vs merged models"),
                 "Test perplexity per " + what + "; lower is better.", "wide");
+    }
+
+    private static void addSeries(List<Charts.Bars> series, JsonNode values, List<String> keys, String name, Color color) {
+        if (!values.isObject()) {
+            return;
+        }
+        double[] v = new double[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
+        }
+        series.add(new Charts.Bars(name, color, v));
+    }
+
+    /** The merged models' keys in results.json order (eval lists them by folder name). */
+    private static List<String> mergedKeys(JsonNode byModel) {
+        List<String> keys = new ArrayList<>();
+        byModel.fieldNames().forEachRemaining(k -> {
+            if (k.startsWith(EvalStep.MERGED_PREFIX)) {
+                keys.add(k);
+            }
+        });
+        return keys;
     }
 
     // ---------------------------------------------------------------- 3. routing
