@@ -20,7 +20,7 @@ final class Dare implements MergeMethod {
     private final long seed;
     private final boolean ties;
     private final Map<String, Object> parameters;
-    private final double[] scratch;
+    private final TaskVectors taskVectors;
 
     private Dare(double[] weights, double drop, double lambda, long seed, boolean ties, Map<String, Object> parameters) {
         this.weights = weights;
@@ -29,7 +29,7 @@ final class Dare implements MergeMethod {
         this.seed = seed;
         this.ties = ties;
         this.parameters = parameters;
-        this.scratch = new double[weights.length];
+        this.taskVectors = new TaskVectors(weights.length);
     }
 
     static Dare create(MergeParameters p, int models, double[] explicit) {
@@ -63,21 +63,30 @@ final class Dare implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
-        long tensorSeed = mix(seed ^ mix(t.name().hashCode()));
-        double rescale = 1 / (1 - drop);
-        TaskVectors.Survivors kept = drop == 0 ? TaskVectors.Survivors.ALL
-                : (model, index, delta) -> uniform(tensorSeed, model, index) >= drop ? rescale : 0.0;
+        TaskVectors.Survivors kept = TaskVectors.Survivors.ALL;
+        if (drop > 0) {
+            long tensorSeed = mix(seed ^ mix(t.name().hashCode()));
+            double rescale = 1 / (1 - drop);
+            long keepFrom = (long) Math.ceil(drop * 0x1.0p53); // uniform(...) >= drop, on the 53-bit integers
+            kept = (model, theta, base, from, to, weight, row) -> {
+                double scaled = weight * rescale;
+                for (int j = from; j < to; j++) {
+                    double delta = scaled * ((double) theta[j] - base[j]);
+                    row[j - from] = TaskVectors.select(Double.doubleToRawLongBits(delta),
+                            TaskVectors.atLeast(draw(tensorSeed, model, j), keepFrom));
+                }
+            };
+        }
         if (ties) {
-            TaskVectors.electSignAndAverage(t, weights, lambda, kept, scratch, out);
+            taskVectors.electSignAndAverage(t, weights, lambda, kept, out);
         } else {
-            TaskVectors.sum(t, weights, lambda, kept, out);
+            taskVectors.sum(t, weights, lambda, kept, out);
         }
     }
 
-    /** A uniform number in [0, 1) from (tensor seed, model, index): SplitMix64's finaliser over a counter. */
-    static double uniform(long tensorSeed, int model, int index) {
-        long z = mix(tensorSeed + 0x9E37_79B9_7F4A_7C15L * (((long) model << 32) | (index & 0xFFFF_FFFFL)));
-        return (z >>> 11) * 0x1.0p-53;
+    /** A uniform integer in [0, 2^53) from (tensor seed, model, index): SplitMix64's finaliser over a counter. */
+    static long draw(long tensorSeed, int model, int index) {
+        return mix(tensorSeed + 0x9E37_79B9_7F4A_7C15L * (((long) model << 32) | (index & 0xFFFF_FFFFL))) >>> 11;
     }
 
     private static long mix(long z) {

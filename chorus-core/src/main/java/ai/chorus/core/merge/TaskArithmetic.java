@@ -12,11 +12,13 @@ final class TaskArithmetic implements MergeMethod {
     private final double[] weights;
     private final double lambda;
     private final Map<String, Object> parameters;
+    private final TaskVectors taskVectors;
 
     private TaskArithmetic(double[] weights, double lambda, Map<String, Object> parameters) {
         this.weights = weights;
         this.lambda = lambda;
         this.parameters = parameters;
+        this.taskVectors = new TaskVectors(weights.length);
     }
 
     static TaskArithmetic create(MergeParameters p, int models, double[] explicit) {
@@ -47,6 +49,6 @@ final class TaskArithmetic implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
-        TaskVectors.sum(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+        taskVectors.sum(t, weights, lambda, TaskVectors.Survivors.ALL, out);
     }
 }

@@ -16,7 +16,9 @@ final class Ties implements MergeMethod {
     private final Map<String, Object> parameters;
     private final MagnitudeThreshold threshold = new MagnitudeThreshold();
     private final int[] thresholdBits;
-    private final double[] scratch;
+    private final TaskVectors taskVectors;
+    /** Keeps the entries whose |τ| (as float bits) reaches the model's threshold. */
+    private final TaskVectors.Survivors largest;
 
     private Ties(double[] weights, double density, double lambda, Map<String, Object> parameters) {
         this.weights = weights;
@@ -24,7 +26,16 @@ final class Ties implements MergeMethod {
         this.lambda = lambda;
         this.parameters = parameters;
         this.thresholdBits = new int[weights.length];
-        this.scratch = new double[weights.length];
+        this.taskVectors = new TaskVectors(weights.length);
+        this.largest = (model, theta, base, from, to, weight, kept) -> {
+            int threshold = thresholdBits[model];
+            for (int j = from; j < to; j++) {
+                double delta = (double) theta[j] - base[j];
+                int magnitude = Float.floatToRawIntBits((float) delta) & 0x7FFF_FFFF;
+                kept[j - from] = TaskVectors.select(Double.doubleToRawLongBits(weight * delta),
+                        TaskVectors.atLeast(magnitude, threshold));
+            }
+        };
     }
 
     static Ties create(MergeParameters p, int models, double[] explicit) {
@@ -56,16 +67,15 @@ final class Ties implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
-        TaskVectors.Survivors kept = TaskVectors.Survivors.ALL;
         int k = keptEntries(density, t.size());
-        if (k < t.size()) {
-            for (int i = 0; i < weights.length; i++) {
-                thresholdBits[i] = Float.floatToRawIntBits(threshold.kthLargest(t, i, k));
-            }
-            kept = (model, index, delta) ->
-                    (Float.floatToRawIntBits(delta) & 0x7FFF_FFFF) >= thresholdBits[model] ? 1.0 : 0.0;
+        if (k == t.size()) {
+            taskVectors.electSignAndAverage(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+            return;
         }
-        TaskVectors.electSignAndAverage(t, weights, lambda, kept, scratch, out);
+        for (int i = 0; i < weights.length; i++) {
+            thresholdBits[i] = Float.floatToRawIntBits(threshold.kthLargest(t, i, k));
+        }
+        taskVectors.electSignAndAverage(t, weights, lambda, largest, out);
     }
 
     /** How many entries of a tensor of {@code size} the density keeps: ⌊density · size⌋, at least one. */

@@ -228,6 +228,23 @@ class MergeLawsTest {
         });
     }
 
+    @Test
+    void theBranchFreeMasksAgreeWithTheComparisonsTheyReplace() {
+        qt().withFixedSeed(42L).withExamples(2000).forAll(integers().allPositive(), integers().allPositive())
+                .checkAssert((a, b) -> {
+                    assertThat(TaskVectors.atLeast(a, b)).isEqualTo(a >= b ? -1L : 0L);
+                    assertThat(TaskVectors.atLeast((long) a << 22, (long) b << 22)).isEqualTo(a >= b ? -1L : 0L);
+                });
+        for (int edge : new int[] {0, 1, Integer.MAX_VALUE}) {
+            assertThat(TaskVectors.atLeast(edge, 0)).isEqualTo(-1L);
+            assertThat(TaskVectors.atLeast(0, edge)).isEqualTo(edge == 0 ? -1L : 0L);
+        }
+        for (double x : new double[] {0.0, -0.0, Double.MIN_VALUE, -1.5, Double.POSITIVE_INFINITY, Double.NaN}) {
+            assertThat(TaskVectors.nonZero(Double.doubleToRawLongBits(x))).as("%s", x).isEqualTo(x == 0 ? 0L : -1L);
+            assertThat(TaskVectors.select(Double.doubleToRawLongBits(x), 0L)).isEqualTo(0.0);
+        }
+    }
+
     private static void assertClose(float[] actual, float[] expected) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int j = 0; j < expected.length; j++) {
