@@ -1,6 +1,7 @@
 package ai.chorus.cli;
 
 import ai.chorus.core.merge.MergeMethods;
+import ai.chorus.core.merge.MergeOptions;
 import ai.chorus.core.merge.MergeRecipe;
 import ai.chorus.core.merge.MergeStep;
 import ai.chorus.core.run.RunDir;
@@ -75,7 +76,8 @@ final class MergeCommand implements Callable<Integer> {
             name = what.method;
         }
         Path target = out != null ? out : MergeStep.defaultOut(runDir, name);
-        MergeStep.Result r = MergeStep.run(runDir, recipe, what.recipe, target, force, ConsoleProgress.detect());
+        MergeStep.Result r = MergeStep.run(runDir, new MergeOptions(recipe, what.recipe, target, force),
+                ConsoleProgress.detect());
         output.line(String.format(Locale.ROOT, "merged %d models with %s: %d tensors, %.1f MB in %.2f s"
                         + " (%.2f GB/s read, %.2f GB/s written)", recipe.models().size(), r.method(), r.tensors(),
                 r.bytesWritten() / 1e6, r.seconds(), r.bytesRead() / 1e9 / r.seconds(),

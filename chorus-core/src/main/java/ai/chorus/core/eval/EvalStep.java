@@ -209,8 +209,13 @@ public final class EvalStep {
     /** The compact table: one row per model or ensemble; perplexity, experts run per token, routing accuracy. */
     public static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-16s %10s %14s %12s%n", "model", "test ppl", "experts/token", "routing acc"));
         JsonNode ppl = results.path("perplexity");
+        int width = 16;
+        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
+            width = Math.max(width, it.next().length()); // merged models carry their folder's name
+        }
+        String row = "%-" + width + "s %10s %14s %12s%n";
+        sb.append(String.format(row, "model", "test ppl", "experts/token", "routing acc"));
         JsonNode cost = results.path("experts_per_token");
         JsonNode acc = results.path("routing_accuracy");
         List<String> rows = new ArrayList<>(List.of("seed", "dense"));
@@ -227,7 +232,7 @@ public final class EvalStep {
         for (String key : rows) {
             JsonNode c = cost.get(key);
             JsonNode a = acc.get(key);
-            sb.append(String.format("%-16s %10.2f %14s %12s%n", key, ppl.get(key).asDouble(),
+            sb.append(String.format(row, key, String.format("%.2f", ppl.get(key).asDouble()),
                     c == null ? "1" : String.format("%.2f", c.asDouble()),
                     a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
         }

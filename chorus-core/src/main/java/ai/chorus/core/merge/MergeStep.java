@@ -62,15 +62,14 @@ public final class MergeStep {
     }
 
     /**
-     * Merges as the recipe says into {@code out}.
+     * Merges as the recipe says into {@code options.out()}.
      *
      * @param run resolves relative model references and gives the seed and the experts' data shares
-     * @param recipeFile the recipe's file, recorded in provenance; null when the recipe came from flags
-     * @param force replace {@code out} if it already holds something
      */
-    public static Result run(RunDir run, MergeRecipe recipe, Path recipeFile, Path out, boolean force,
-                             Progress progress) throws IOException {
+    public static Result run(RunDir run, MergeOptions options, Progress progress) throws IOException {
         long t0 = System.nanoTime();
+        MergeRecipe recipe = options.recipe();
+        Path out = options.out();
         String source = recipe.source();
         List<Path> models = new ArrayList<>();
         for (String ref : recipe.models()) {
@@ -94,7 +93,7 @@ public final class MergeStep {
                 throw new InvalidInputException("--out " + out + " is one of the models being merged; choose another folder");
             }
         }
-        requireWritable(target, force);
+        requireWritable(target, options.force());
         HfConfig config = sameConfig(inputs);
         Map<String, int[]> shapes = Checkpoints.expectedShapes(config.model());
 
@@ -126,7 +125,7 @@ public final class MergeStep {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Result result = new Result(target, method.name(), shapes.size(), merged.elements, merged.bytesRead,
                         merged.elements * Float.BYTES, seconds);
-                writeProvenance(staging.resolve(PROVENANCE), recipe, recipeFile, method, models, recipe.models(), base,
+                writeProvenance(staging.resolve(PROVENANCE), recipe, options.recipeFile(), method, models, recipe.models(), base,
                         hashes, result);
                 moveIntoPlace(staging, target);
                 return result;

@@ -42,9 +42,8 @@ final class Charts {
     static final Color DENSE = new Color(0x6b, 0x72, 0x80);
     static final Color ENSEMBLE = new Color(0x25, 0x63, 0xeb);
     static final Color RANDOM = new Color(0xf5, 0x9e, 0x0b);
-    /** Merged models, in turn (greens and purples, apart from the three above). */
-    static final Color[] MERGED = {new Color(0x05, 0x96, 0x69), new Color(0x7c, 0x3a, 0xed),
-        new Color(0x65, 0xa3, 0x0d), new Color(0xc0, 0x26, 0xd3), new Color(0x0d, 0x94, 0x88)};
+    /** The best merged model, when eval scored any. */
+    static final Color MERGED = new Color(0x05, 0x96, 0x69);
     static final Color TRAIN = new Color(0x25, 0x63, 0xeb);
     static final Color VALID = new Color(0xdc, 0x26, 0x26);
 

@@ -115,15 +115,10 @@ final class ReportPage {
         card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
         card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
         card("Random-split ensemble", RANDOM, ppl.path(RANDOM).asDouble(Double.NaN), dense, Charts.RANDOM);
-        String bestMerged = null;
-        for (String k : mergedKeys(ppl)) {
-            if (bestMerged == null || ppl.path(k).asDouble(Double.NaN) < ppl.path(bestMerged).asDouble(Double.NaN)) {
-                bestMerged = k;
-            }
-        }
+        String bestMerged = bestMerged(ppl);
         if (bestMerged != null) {
             card("Best merged model · " + bestMerged.substring(EvalStep.MERGED_PREFIX.length()), bestMerged,
-                    ppl.path(bestMerged).asDouble(Double.NaN), dense, Charts.MERGED[0]);
+                    ppl.path(bestMerged).asDouble(Double.NaN), dense, Charts.MERGED);
         }
         out.append("</div>\n");
         if (results.path("split").asText("test").equals("valid")) {
@@ -197,7 +192,9 @@ final class ReportPage {
                 rest.add(k);
             }
         });
-        rest.sort(Comparator.comparingInt(ReportPage::expertIndex).thenComparing(Comparator.naturalOrder()));
+        rest.sort(Comparator.comparingInt(ReportPage::expertIndex)
+                .thenComparing(k -> k.startsWith(EvalStep.MERGED_PREFIX)) // merged models last
+                .thenComparing(Comparator.naturalOrder()));
         keys.addAll(rest);
         double best = Double.POSITIVE_INFINITY;
         for (String k : keys) {
@@ -313,10 +310,10 @@ final class ReportPage {
         for (int m = 0; m < models.length; m++) {
             addSeries(series, byModel.path(models[m][0]), keys, models[m][1], colors[m]);
         }
-        List<String> merged = mergedKeys(byModel);
-        for (int m = 0; m < merged.size(); m++) {
-            addSeries(series, byModel.path(merged.get(m)), keys, modelName(merged.get(m)),
-                    Charts.MERGED[m % Charts.MERGED.length]);
+        // Only the best merged model: a sweep leaves many, and the worst would flatten every other bar.
+        String merged = bestMerged(in.results().path("perplexity"));
+        if (merged != null) {
+            addSeries(series, byModel.path(merged), keys, modelName(merged), Charts.MERGED);
         }
         if (series.isEmpty()) {
             out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
@@ -327,7 +324,7 @@ final class ReportPage {
         int width = Math.min(1100, Math.max(760, 24 * keys.size() * series.size() + 160));
         figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
                 "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split"
-                        + (merged.isEmpty() ? "" : " vs merged models"),
+                        + (merged == null ? "" : " vs the best merged model"),
                 "Test perplexity per " + what + "; lower is better.", "wide");
     }
 
@@ -342,15 +339,17 @@ final class ReportPage {
         series.add(new Charts.Bars(name, color, v));
     }
 
-    /** The merged models' keys in results.json order (eval lists them by folder name). */
-    private static List<String> mergedKeys(JsonNode byModel) {
-        List<String> keys = new ArrayList<>();
-        byModel.fieldNames().forEachRemaining(k -> {
-            if (k.startsWith(EvalStep.MERGED_PREFIX)) {
-                keys.add(k);
+    /** The merged model with the lowest overall perplexity, or null when eval scored none. */
+    private static String bestMerged(JsonNode ppl) {
+        String best = null;
+        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (k.startsWith(EvalStep.MERGED_PREFIX)
+                    && (best == null || ppl.path(k).asDouble(Double.NaN) < ppl.path(best).asDouble(Double.NaN))) {
+                best = k;
             }
-        });
-        return keys;
+        }
+        return best;
     }
 
     // ---------------------------------------------------------------- 3. routing

@@ -47,11 +47,15 @@ class MergeStepTest {
         return MergeRecipe.parse(yaml, false, "recipe r.yaml");
     }
 
+    private MergeStep.Result merge(MergeRecipe recipe, Path out, boolean force) throws IOException {
+        return MergeStep.run(run, new MergeOptions(recipe, null, out, force), Progress.NONE);
+    }
+
     @Test
     void theOutputIsAnOrdinaryModelFolderEqualToTheInMemoryMergeWithProvenance() throws IOException {
         Path out = run.mergedDir().resolve("ties");
-        MergeStep.Result r = MergeStep.run(run, recipe("method: ties\nmodels: [e00, e01, experts/e02]\n"
-                + "parameters: {density: 0.5}\n"), null, out, false, Progress.NONE);
+        MergeStep.Result r = merge(recipe("method: ties\nmodels: [e00, e01, experts/e02]\n"
+                + "parameters: {density: 0.5}\n"), out, false);
         assertThat(r.tensors()).isEqualTo(Checkpoints.expectedShapes(CONFIG).size());
         assertThat(r.bytesWritten()).isEqualTo(CONFIG.parameterCount() * 4);
         assertThat(r.bytesRead()).isEqualTo(4 * r.bytesWritten()); // three experts and the seed
@@ -88,8 +92,7 @@ class MergeStepTest {
     @Test
     void averageWithOneHotWeightsCopiesThatExpertsWeightsExactly() throws IOException {
         Path out = tmp.resolve("one-hot");
-        MergeStep.run(run, recipe("method: average\nmodels: [{model: e00, weight: 0}, {model: e01, weight: 1}]\n"),
-                null, out, false, Progress.NONE);
+        merge(recipe("method: average\nmodels: [{model: e00, weight: 0}, {model: e01, weight: 1}]\n"), out, false);
         Checkpoints.Checkpoint merged = Checkpoints.load(out);
         Checkpoints.Checkpoint e01 = Checkpoints.load(run.expertDir(1));
         for (FloatTensor t : e01.tensors()) {
@@ -102,8 +105,8 @@ class MergeStepTest {
         ModelConfig wider = ModelConfig.of(40, 32, 2, 2, 24, 8);
         Checkpoints.save(run.expertDir(2), wider, LlamaModel.initialized(wider, 3).parameters(), Map.of());
         Path out = run.mergedDir().resolve("x");
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: average\nmodels: [e00, e02]\n"
-                + "parameters: {weighting: uniform}\n"), null, out, false, Progress.NONE))
+        assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e02]\n"
+                + "parameters: {weighting: uniform}\n"), out, false))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("e02")
                 .hasMessageContaining("hidden_size 32 vs 16")
@@ -118,8 +121,7 @@ class MergeStepTest {
         params.set(1, FloatTensor.allocate(params.get(1).name(), 17)); // input_layernorm of 17, not 16
         SafetensorsWriter.write(run.expertDir(2).resolve(Checkpoints.WEIGHTS_FILE), params, Map.of());
         Path out = tmp.resolve("out");
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: task-arithmetic\nmodels: [e00, e02]\n"), null, out,
-                false, Progress.NONE))
+        assertThatThrownBy(() -> merge(recipe("method: task-arithmetic\nmodels: [e00, e02]\n"), out, false))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("has shape [17], expected [16]");
         assertThat(out).doesNotExist();
@@ -127,22 +129,22 @@ class MergeStepTest {
 
     @Test
     void missingModelsBaseForAMethodWithoutOneAndAnOccupiedOutAreRefused() throws IOException {
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: ties\nmodels: [e00, e07]\n"), null,
-                tmp.resolve("a"), false, Progress.NONE)).hasMessageContaining("model e07 not found");
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: slerp\nbase: seed\nmodels: [e00, e01]\n"), null,
-                tmp.resolve("a"), false, Progress.NONE)).hasMessageContaining("slerp takes no base model");
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: average\nmodels: [e00, e01]\n"), null,
-                tmp.resolve("a"), false, Progress.NONE)).hasMessageContaining("weighting data needs the run's clusters");
-        assertThatThrownBy(() -> MergeStep.run(run, recipe("method: task-arithmetic\nmodels: [e00, e01]\n"), null,
-                run.expertDir(0), true, Progress.NONE)).hasMessageContaining("is one of the models being merged");
+        assertThatThrownBy(() -> merge(recipe("method: ties\nmodels: [e00, e07]\n"), tmp.resolve("a"), false))
+                .hasMessageContaining("model e07 not found");
+        assertThatThrownBy(() -> merge(recipe("method: slerp\nbase: seed\nmodels: [e00, e01]\n"),
+                tmp.resolve("a"), false)).hasMessageContaining("slerp takes no base model");
+        assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e01]\n"),
+                tmp.resolve("a"), false)).hasMessageContaining("weighting data needs the run's clusters");
+        assertThatThrownBy(() -> merge(recipe("method: task-arithmetic\nmodels: [e00, e01]\n"),
+                run.expertDir(0), true)).hasMessageContaining("is one of the models being merged");
         Path out = tmp.resolve("taken");
         Files.createDirectories(out);
         Files.writeString(out.resolve("keep.txt"), "mine");
         MergeRecipe slerp = recipe("method: slerp\nmodels: [e00, e01]\nparameters: {t: 0.25}\n");
-        assertThatThrownBy(() -> MergeStep.run(run, slerp, null, out, false, Progress.NONE))
+        assertThatThrownBy(() -> merge(slerp, out, false))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("pass --force");
         assertThat(out.resolve("keep.txt")).hasContent("mine");
-        MergeStep.run(run, slerp, null, out, true, Progress.NONE);
+        merge(slerp, out, true);
         assertThat(out.resolve("keep.txt")).doesNotExist();
         assertThat(Checkpoints.load(out).model()).isEqualTo(CONFIG);
         assertThat(leftovers()).isEmpty();
