@@ -42,8 +42,8 @@ final class MergeCommand implements Callable<Integer> {
     What what;
 
     static final class What {
-        @Option(names = "--method", paramLabel = "NAME", description = "Merge all of the run's experts with this method's"
-                + " defaults: average, task-arithmetic, ties, dare, slerp.")
+        @Option(names = "--method", paramLabel = "NAME", description = "Merge all of the run's experts with this"
+                + " method's defaults: average, task-arithmetic, ties, dare, slerp.")
         String method;
 
         @Option(names = "--recipe", paramLabel = "FILE", description = "A recipe file (.yaml, .yml or .json).")

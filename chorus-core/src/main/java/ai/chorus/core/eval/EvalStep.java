@@ -31,8 +31,10 @@ import java.util.Map;
 
 /**
  * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone, every merged
- * model in the run's {@code merged/} folder (key {@value #MERGED_PREFIX}NAME) and the routed ensembles, overall, per expert domain and per label, with routing accuracy and inference
- * cost; written to {@code eval/results.json} (format {@value #FORMAT}).
+ * model in the run's {@code merged/} folder (key {@value #MERGED_PREFIX}NAME) and the routed ensembles,
+ * overall, per expert domain and per label, with routing accuracy and inference cost; written to
+ * {@code eval/results.json} (format {@value #FORMAT}). {@code --split valid} scores the validation documents
+ * instead, to choose settings such as merge parameters without looking at the test set.
  *
  * <p>Each model runs once over the test tokens ({@link ModelScorer}); every ensemble is then replayed
  * from those cached log-probabilities ({@link RoutedEnsemble}). The ensembles:

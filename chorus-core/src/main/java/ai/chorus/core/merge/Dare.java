@@ -22,7 +22,8 @@ final class Dare implements MergeMethod {
     private final Map<String, Object> parameters;
     private final TaskVectors taskVectors;
 
-    private Dare(double[] weights, double drop, double lambda, long seed, boolean ties, Map<String, Object> parameters) {
+    private Dare(double[] weights, double drop, double lambda, long seed, boolean ties,
+                 Map<String, Object> parameters) {
         this.weights = weights;
         this.drop = drop;
         this.lambda = lambda;

@@ -90,7 +90,8 @@ public final class MergeStep {
         Path target = out.toAbsolutePath().normalize();
         for (Path in : inputs) {
             if (in.equals(target)) {
-                throw new InvalidInputException("--out " + out + " is one of the models being merged; choose another folder");
+                throw new InvalidInputException("--out " + out + " is one of the models being merged; choose another"
+                        + " folder");
             }
         }
         requireWritable(target, options.force());
@@ -112,7 +113,8 @@ public final class MergeStep {
             requireHeap(largest, inputs.size() + 1);
             Map<Path, Future<String>> hashes = new LinkedHashMap<>();
             for (Path in : inputs) {
-                hashes.computeIfAbsent(in, p -> hasher.submit(() -> TrainJob.sha256(p.resolve(Checkpoints.WEIGHTS_FILE))));
+                hashes.computeIfAbsent(in,
+                        p -> hasher.submit(() -> TrainJob.sha256(p.resolve(Checkpoints.WEIGHTS_FILE))));
             }
 
             Files.createDirectories(target.getParent());
@@ -125,8 +127,8 @@ public final class MergeStep {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Result result = new Result(target, method.name(), shapes.size(), merged.elements, merged.bytesRead,
                         merged.elements * Float.BYTES, seconds);
-                writeProvenance(staging.resolve(PROVENANCE), recipe, options.recipeFile(), method, models, recipe.models(), base,
-                        hashes, result);
+                writeProvenance(staging.resolve(PROVENANCE), recipe, options.recipeFile(), method, models,
+                        recipe.models(), base, hashes, result);
                 moveIntoPlace(staging, target);
                 return result;
             } finally {
@@ -187,7 +189,8 @@ public final class MergeStep {
             }
         }
         throw new InvalidInputException(source + ": model " + ref + " not found (looked for "
-                + Checkpoints.WEIGHTS_FILE + " in " + String.join(" and ", candidates.stream().map(Path::toString).toList())
+                + Checkpoints.WEIGHTS_FILE + " in "
+                + String.join(" and ", candidates.stream().map(Path::toString).toList())
                 + "); train it first or fix the name");
     }
 
@@ -202,8 +205,8 @@ public final class MergeStep {
             }
         }
         if (names.isEmpty()) {
-            throw new InvalidInputException("run " + run + " has no trained experts in " + dir + "; run 'chorus train --run "
-                    + run + " --all' first");
+            throw new InvalidInputException("run " + run + " has no trained experts in " + dir
+                    + "; run 'chorus train --run " + run + " --all' first");
         }
         return names;
     }
@@ -226,8 +229,8 @@ public final class MergeStep {
                 }
             }
             if (expert < 0) {
-                throw new InvalidInputException(source + ": " + models.get(i) + " is not one of the run's experts, so it"
-                        + " has no data share; give weights or weighting: uniform");
+                throw new InvalidInputException(source + ": " + models.get(i) + " is not one of the run's experts,"
+                        + " so it has no data share; give weights or weighting: uniform");
             }
             shares[i] = all[expert];
         }
@@ -241,7 +244,8 @@ public final class MergeStep {
             ModelConfig other = Checkpoints.readConfig(in).model();
             if (!other.equals(first.model())) {
                 throw new InvalidInputException(in.resolve(HfConfig.FILE_NAME) + ": model shape differs from "
-                        + inputs.get(0) + " (" + differences(other, first.model()) + "); only models of one shape merge");
+                        + inputs.get(0) + " (" + differences(other, first.model())
+                        + "); only models of one shape merge");
             }
         }
         return first;
@@ -266,8 +270,8 @@ public final class MergeStep {
                     + ": has no tensor " + e.getKey() + ", which config.json implies; not a model of this shape"));
             if (!Arrays.equals(t.shape(), e.getValue())) {
                 throw new InvalidInputException(reader.path() + ": tensor " + e.getKey() + " has shape "
-                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()) + "; only models of one"
-                        + " shape merge");
+                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue())
+                        + "; only models of one shape merge");
             }
             if (!t.dtype().isReadableAsFloat()) {
                 throw new InvalidInputException(reader.path() + ": tensor " + e.getKey() + " has dtype " + t.dtype()

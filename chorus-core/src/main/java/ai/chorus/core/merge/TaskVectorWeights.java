@@ -20,7 +20,8 @@ final class TaskVectorWeights {
         for (double w : explicit) {
             if (Double.isNaN(w) || Double.isInfinite(w) || Math.abs(w) > 1e6 || (positive && !(w > 0))) {
                 throw new InvalidInputException(p.source() + ": weights of " + p.method() + " must be "
-                        + (positive ? "positive and finite" : "finite (|w| ≤ 1e6)") + ", got " + Arrays.toString(explicit));
+                        + (positive ? "positive and finite" : "finite (|w| ≤ 1e6)") + ", got "
+                        + Arrays.toString(explicit));
             }
         }
         return explicit.clone();
