@@ -216,7 +216,7 @@ public final class MergeStep {
         double[] all;
         try {
             all = EvalStep.tokenShares(ClusterModel.load(run.clustersDir()));
-        } catch (RuntimeException e) {
+        } catch (InvalidInputException e) {
             throw new InvalidInputException(source + ": weighting data needs the run's clusters (" + run.clustersDir()
                     + "): " + e.getMessage() + "; give weights or weighting: uniform");
         }
