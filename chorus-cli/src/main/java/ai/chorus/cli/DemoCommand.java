@@ -102,7 +102,8 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             output.line("== eval");
             EvalOptions d = EvalOptions.defaults();
-            evaluated = EvalStep.run(runDir, new EvalOptions(d.tau(), d.reroute(), d.maxTokens(), t, d.centroids()),
+            evaluated = EvalStep.run(runDir, new EvalOptions(d.tau(), d.reroute(), d.maxTokens(), t, d.centroids(),
+                    d.split()),
                     progress);
         }
         ReportStep.Result report = ReportStep.run(runDir);

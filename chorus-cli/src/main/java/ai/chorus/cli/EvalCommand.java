@@ -1,5 +1,6 @@
 package ai.chorus.cli;
 
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.eval.EvalOptions;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.engine.InvalidInputException;
@@ -13,9 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Test perplexity of the seed, the dense baseline, every expert and the routed ensembles",
-            "(centroid and posterior at k = 1, 2, all; uniform; oracle; random split), overall, per domain and",
-            "per label, with routing accuracy and experts run per token. Writes eval/results.json.",
+        description = {"Test perplexity of the seed, the dense baseline, every expert, every merged model in",
+            "RUN/merged/ and the routed ensembles (centroid and posterior at k = 1, 2, all; uniform; oracle;",
+            "random split), overall, per domain and per label, with routing accuracy and experts run per token.",
+            "Writes eval/results.json.",
             "The centroid router's temperature is chosen on the validation split unless --tau gives one.",
             "Examples:",
             "  chorus eval --run runs/demo",
@@ -52,11 +54,21 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--split", paramLabel = "test|valid", defaultValue = "test",
+            description = "The documents scored: test, or valid to choose settings (e.g. merge parameters) without"
+                    + " looking at the test set (default: ${DEFAULT-VALUE}).")
+    String split;
+
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
+        Split scored = switch (split) {
+            case "test" -> Split.TEST;
+            case "valid" -> Split.VALID;
+            default -> throw new InvalidInputException("--split must be test or valid, got '" + split + "'");
+        };
         EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids);
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids, scored);
         ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
         output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));

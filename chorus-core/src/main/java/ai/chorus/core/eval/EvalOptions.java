@@ -1,5 +1,6 @@
 package ai.chorus.core.eval;
 
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.engine.InvalidInputException;
 import java.util.OptionalDouble;
@@ -12,8 +13,11 @@ import java.util.OptionalDouble;
  * @param maxTokens cap on the scored test tokens (a fixed pseudo-random subset of whole documents)
  * @param threads worker threads of the forward passes
  * @param centroids what the centroid router measures distance to ({@link ClusterDistances#KINDS})
+ * @param split the documents scored: test, or validation (to choose settings, such as merge parameters,
+ *        without looking at the test set)
  */
-public record EvalOptions(OptionalDouble tau, int reroute, long maxTokens, int threads, String centroids) {
+public record EvalOptions(OptionalDouble tau, int reroute, long maxTokens, int threads, String centroids,
+                          Split split) {
     public static final int DEFAULT_REROUTE = 32;
     public static final String DEFAULT_CENTROIDS = "fine";
     /** Sized for the demo: ~10 models over 32k tokens is well under a minute on 2 cores. */
@@ -36,10 +40,14 @@ public record EvalOptions(OptionalDouble tau, int reroute, long maxTokens, int t
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
+        if (split == Split.TRAIN) {
+            throw new InvalidInputException("--split must be test or valid; scoring the training documents says"
+                    + " nothing about generalisation");
+        }
     }
 
     public static EvalOptions defaults() {
         return new EvalOptions(OptionalDouble.empty(), DEFAULT_REROUTE, DEFAULT_MAX_TOKENS,
-                Runtime.getRuntime().availableProcessors(), DEFAULT_CENTROIDS);
+                Runtime.getRuntime().availableProcessors(), DEFAULT_CENTROIDS, Split.TEST);
     }
 }

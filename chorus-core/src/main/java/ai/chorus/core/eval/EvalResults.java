@@ -35,6 +35,7 @@ final class EvalResults {
     }
 
     void header(int window, EvalOptions options, double tau, TauCalibration calibration) {
+        root.put("split", options.split().key());
         root.put("window", window);
         root.put("reroute", options.reroute());
         root.put("tau", tau);

@@ -36,9 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone and the
- * routed ensembles, overall, per expert domain and per label, with routing accuracy and inference
- * cost; written to {@code eval/results.json} (format {@value #FORMAT}).
+ * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone, every merged
+ * model in the run's {@code merged/} folder (key {@value #MERGED_PREFIX}NAME) and the routed ensembles,
+ * overall, per expert domain and per label, with routing accuracy and inference cost; written to
+ * {@code eval/results.json} (format {@value #FORMAT}). {@code --split valid} scores the validation documents
+ * instead, to choose settings such as merge parameters without looking at the test set.
  *
  * <p>Each model runs once over the test tokens ({@link ModelScorer}); every ensemble is then replayed
  * from those cached log-probabilities ({@link RoutedEnsemble}). The ensembles:
@@ -56,6 +58,8 @@ public final class EvalStep {
     public static final String FORMAT = "chorus-eval-v1";
     public static final String RESULTS_FILE = "results.json";
     private static final Logger LOG = LoggerFactory.getLogger(EvalStep.class);
+    /** results.json key of a merged model: this prefix and its folder's name under the run's {@code merged/}. */
+    public static final String MERGED_PREFIX = "merged_";
 
     private EvalStep() {}
 
@@ -77,7 +81,7 @@ public final class EvalStep {
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
-        TestSet test = TestSet.of(data, assignments, options.maxTokens());
+        TestSet test = TestSet.of(data, assignments, options.split(), options.maxTokens());
 
         Map<String, float[]> logProbs = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(options.threads());
@@ -151,6 +155,11 @@ public final class EvalStep {
         for (int e = 0; e < experts; e++) {
             results.model(expertKey(e), RoutedEnsemble.documentNll(test, clusterExperts[e]));
         }
+        for (String key : models.keySet()) {
+            if (key.startsWith(MERGED_PREFIX)) {
+                results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));
+            }
+        }
         results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
         ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
         Files.createDirectories(run.evalDir());
@@ -178,8 +187,8 @@ public final class EvalStep {
         return c;
     }
 
-    /** Every model the evaluation scores, by its results.json key. */
-    private static Map<String, Path> modelFolders(RunDir run, int experts) {
+    /** Every model the evaluation scores, by its results.json key; merged models are optional extras. */
+    private static Map<String, Path> modelFolders(RunDir run, int experts) throws IOException {
         Map<String, Path> m = new LinkedHashMap<>();
         m.put("seed", run.seedDir());
         m.put("dense", run.denseDir());
@@ -188,6 +197,13 @@ public final class EvalStep {
         }
         for (int e = 0; e < experts; e++) {
             m.put(randomKey(e), run.randomExpertDir(e));
+        }
+        if (Files.isDirectory(run.mergedDir())) {
+            try (java.util.stream.Stream<Path> merged = Files.list(run.mergedDir())) {
+                merged.filter(p -> !p.getFileName().toString().startsWith(".")
+                                && Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE)))
+                        .sorted().forEach(p -> m.put(MERGED_PREFIX + p.getFileName(), p));
+            }
         }
         return m;
     }
@@ -220,7 +236,7 @@ public final class EvalStep {
     }
 
     /** P(expert) before any context: each expert domain's share of the training tokens. */
-    static double[] tokenShares(ClusterModel clusters) {
+    public static double[] tokenShares(ClusterModel clusters) {
         double[] share = new double[clusters.experts()];
         for (int f = 0; f < clusters.fineClusters(); f++) {
             share[clusters.expertOfFine(f)] += clusters.fineTokens(f);
@@ -235,8 +251,13 @@ public final class EvalStep {
     /** The compact table: one row per model or ensemble; perplexity, experts run per token, routing accuracy. */
     public static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-16s %10s %14s %12s%n", "model", "test ppl", "experts/token", "routing acc"));
         JsonNode ppl = results.path("perplexity");
+        int width = 16;
+        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
+            width = Math.max(width, it.next().length()); // merged models carry their folder's name
+        }
+        String row = "%-" + width + "s %10s %14s %12s%n";
+        sb.append(String.format(row, "model", "test ppl", "experts/token", "routing acc"));
         JsonNode cost = results.path("experts_per_token");
         JsonNode acc = results.path("routing_accuracy");
         List<String> rows = new ArrayList<>(List.of("seed", "dense"));
@@ -253,7 +274,7 @@ public final class EvalStep {
         for (String key : rows) {
             JsonNode c = cost.get(key);
             JsonNode a = acc.get(key);
-            sb.append(String.format("%-16s %10.2f %14s %12s%n", key, ppl.get(key).asDouble(),
+            sb.append(String.format(row, key, String.format("%.2f", ppl.get(key).asDouble()),
                     c == null ? "1" : String.format("%.2f", c.asDouble()),
                     a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
         }

@@ -55,8 +55,8 @@ public final class TestSet {
         }
         int[] test = data.documentsOf(split);
         if (test.length == 0) {
-            throw new InvalidInputException(data.dir() + " has no " + split.name().toLowerCase(java.util.Locale.ROOT)
-                    + " documents; re-run 'chorus prepare' with a larger corpus or a share for it in --split");
+            throw new InvalidInputException(data.dir() + " has no " + split.key() + " documents; re-run"
+                    + " 'chorus prepare' with a larger corpus or a " + split.key() + " share in --split");
         }
         DocumentRecord[] records = Arrays.stream(test).mapToObj(data::document)
                 .sorted(Comparator.comparing(DocumentRecord::id)).toArray(DocumentRecord[]::new);

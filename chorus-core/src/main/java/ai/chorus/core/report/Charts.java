@@ -42,6 +42,8 @@ final class Charts {
     static final Color DENSE = new Color(0x6b, 0x72, 0x80);
     static final Color ENSEMBLE = new Color(0x25, 0x63, 0xeb);
     static final Color RANDOM = new Color(0xf5, 0x9e, 0x0b);
+    /** The best merged model, when eval scored any. */
+    static final Color MERGED = new Color(0x05, 0x96, 0x69);
     static final Color TRAIN = new Color(0x25, 0x63, 0xeb);
     static final Color VALID = new Color(0xdc, 0x26, 0x26);
 

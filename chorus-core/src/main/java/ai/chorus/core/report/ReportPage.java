@@ -4,6 +4,7 @@ import static ai.chorus.core.report.Html.escape;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterSummary;
+import ai.chorus.core.eval.EvalStep;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.time.Instant;
@@ -115,7 +116,16 @@ final class ReportPage {
         card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
         card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
         card("Random-split ensemble", RANDOM, ppl.path(RANDOM).asDouble(Double.NaN), dense, Charts.RANDOM);
+        String bestMerged = bestMerged(ppl);
+        if (bestMerged != null) {
+            card("Best merged model · " + bestMerged.substring(EvalStep.MERGED_PREFIX.length()), bestMerged,
+                    ppl.path(bestMerged).asDouble(Double.NaN), dense, Charts.MERGED);
+        }
         out.append("</div>\n");
+        if (results.path("split").asText("test").equals("valid")) {
+            out.append("<div class=\"callout\">These perplexities are on the <b>validation</b> split"
+                    + " (<code>chorus eval --split valid</code>), not the test split.</div>\n");
+        }
         verdict(ppl, dense);
         out.append("<p class=\"meta\">").append(count(results, "test_documents")).append(" test documents · ")
                 .append(count(results, "test_tokens")).append(" test tokens");
@@ -183,7 +193,9 @@ final class ReportPage {
                 rest.add(k);
             }
         });
-        rest.sort(Comparator.comparingInt(ReportPage::expertIndex).thenComparing(Comparator.naturalOrder()));
+        rest.sort(Comparator.comparingInt(ReportPage::expertIndex)
+                .thenComparing(k -> k.startsWith(EvalStep.MERGED_PREFIX)) // merged models last
+                .thenComparing(Comparator.naturalOrder()));
         keys.addAll(rest);
         double best = Double.POSITIVE_INFINITY;
         for (String k : keys) {
@@ -222,6 +234,9 @@ final class ReportPage {
         String known = MODEL_NAMES.get(key);
         if (known != null) {
             return known;
+        }
+        if (key.startsWith(EvalStep.MERGED_PREFIX)) {
+            return "Merged model " + key.substring(EvalStep.MERGED_PREFIX.length());
         }
         int e = expertIndex(key);
         return e < Integer.MAX_VALUE ? "Expert " + e + " alone" : key;
@@ -294,15 +309,12 @@ final class ReportPage {
         String[][] models = {{DENSE, "dense"}, {ENSEMBLE, "ensemble (centroid k = 2)"}, {RANDOM, "random split"}};
         Color[] colors = {Charts.DENSE, Charts.ENSEMBLE, Charts.RANDOM};
         for (int m = 0; m < models.length; m++) {
-            JsonNode values = byModel.path(models[m][0]);
-            if (!values.isObject()) {
-                continue;
-            }
-            double[] v = new double[keys.size()];
-            for (int i = 0; i < keys.size(); i++) {
-                v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
-            }
-            series.add(new Charts.Bars(models[m][1], colors[m], v));
+            addSeries(series, byModel.path(models[m][0]), keys, models[m][1], colors[m]);
+        }
+        // Only the best merged model: a sweep leaves many, and the worst would flatten every other bar.
+        String merged = bestMerged(in.results().path("perplexity"));
+        if (merged != null) {
+            addSeries(series, byModel.path(merged), keys, modelName(merged), Charts.MERGED);
         }
         if (series.isEmpty()) {
             out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
@@ -312,8 +324,33 @@ final class ReportPage {
         // Wider for many groups, but capped: the page scales the SVG down, and its text with it.
         int width = Math.min(1100, Math.max(760, 24 * keys.size() * series.size() + 160));
         figure(Charts.groupedBars("test perplexity", categories, series, width, 340),
-                "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split",
+                "Test perplexity per " + what + ": dense vs ensemble (centroid k = 2) vs random split"
+                        + (merged == null ? "" : " vs the best merged model"),
                 "Test perplexity per " + what + "; lower is better.", "wide");
+    }
+
+    private static void addSeries(List<Charts.Bars> series, JsonNode values, List<String> keys, String name, Color color) {
+        if (!values.isObject()) {
+            return;
+        }
+        double[] v = new double[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
+        }
+        series.add(new Charts.Bars(name, color, v));
+    }
+
+    /** The merged model with the lowest overall perplexity, or null when eval scored none. */
+    private static String bestMerged(JsonNode ppl) {
+        String best = null;
+        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (k.startsWith(EvalStep.MERGED_PREFIX)
+                    && (best == null || ppl.path(k).asDouble(Double.NaN) < ppl.path(best).asDouble(Double.NaN))) {
+                best = k;
+            }
+        }
+        return best;
     }
 
     // ---------------------------------------------------------------- 3. routing

@@ -50,6 +50,11 @@ public record RunDir(Path root) {
         return root.resolve("random").resolve(String.format("e%02d", expert));
     }
 
+    /** Where {@code chorus merge} puts merged models by default, one folder each; eval scores them all. */
+    public Path mergedDir() {
+        return root.resolve("merged");
+    }
+
     public Path evalDir() {
         return root.resolve("eval");
     }

@@ -8,8 +8,8 @@ import ai.chorus.core.cluster.ClusterAssignments;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.cluster.ClusterOptions;
 import ai.chorus.core.cluster.ClusterRun;
-import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.corpus.Split;
+import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
@@ -86,8 +86,8 @@ class EvalStepTest {
     @Test
     void writesResultsWithEveryRequiredKey() throws IOException {
         saveModels(11, true);
-        JsonNode returned = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine"),
-                Progress.NONE);
+        JsonNode returned = EvalStep.run(run,
+                new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE);
         JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
         assertThat(json.toString()).isEqualTo(returned.toString());
         assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
@@ -130,7 +130,7 @@ class EvalStepTest {
     @Test
     void anAutomaticTauIsChosenOnValidationAndUsedOnTest() throws IOException {
         saveModels(13, true);
-        JsonNode auto = EvalStep.run(run, new EvalOptions(OptionalDouble.empty(), 4, 1_000_000, 1, "fine"),
+        JsonNode auto = EvalStep.run(run, new EvalOptions(OptionalDouble.empty(), 4, 1_000_000, 1, "fine", Split.TEST),
                 Progress.NONE);
         JsonNode calibration = auto.get("tau_calibration");
         assertThat(calibration.get("split").asText()).isEqualTo("valid");
@@ -147,7 +147,7 @@ class EvalStepTest {
         }
         assertThat(tau).isEqualTo(Double.parseDouble(bestKey));
         // the test perplexities are those of an evaluation given that tau explicitly
-        JsonNode fixed = EvalStep.run(run, new EvalOptions(OptionalDouble.of(tau), 4, 1_000_000, 1, "fine"),
+        JsonNode fixed = EvalStep.run(run, new EvalOptions(OptionalDouble.of(tau), 4, 1_000_000, 1, "fine", Split.TEST),
                 Progress.NONE);
         assertThat(fixed.has("tau_calibration")).isFalse();
         assertThat(fixed.get("perplexity").get("centroid_k2").asDouble())
@@ -157,7 +157,7 @@ class EvalStepTest {
     @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine"),
+        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine", Split.TEST),
                 Progress.NONE).get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
@@ -187,7 +187,7 @@ class EvalStepTest {
     @Test
     void maxTokensCapsTheScoredTokensExactly() throws IOException {
         saveModels(5, true);
-        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine"),
+        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine", Split.TEST),
                 Progress.NONE);
         assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
     }

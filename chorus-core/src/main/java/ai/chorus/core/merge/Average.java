@@ -1,0 +1,95 @@
+package ai.chorus.core.merge;
+
+import ai.chorus.engine.InvalidInputException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code average}: θ = Σ_i w_i θ_i with Σ w_i = 1 (BTM's merge, a model soup; mergekit's {@code linear}).
+ * Weights are the recipe's own (normalised), or by {@code weighting}: {@code data} — each expert domain's
+ * share of the training tokens, which is also the routers' prior — (the default) or {@code uniform}.
+ */
+final class Average implements MergeMethod {
+    static final String NAME = "average";
+    private final double[] weights;
+    private final Map<String, Object> parameters;
+
+    private Average(double[] weights, Map<String, Object> parameters) {
+        this.weights = weights;
+        this.parameters = parameters;
+    }
+
+    static Average create(MergeParameters p, int models, double[] explicit, Supplier<double[]> dataShares) {
+        double[] w;
+        if (explicit != null) {
+            if (p.has("weighting")) {
+                throw p.refuse("weighting", "cannot be given together with per-model weights; drop one of them");
+            }
+            w = explicit.clone();
+        } else {
+            String weighting = p.choice("weighting", "data", List.of("data", "uniform"));
+            w = weighting.equals("uniform") ? uniform(models) : dataShares.get();
+        }
+        p.requireNoOthers();
+        return new Average(normalised(w, p.source()), p.resolved());
+    }
+
+    private static double[] uniform(int n) {
+        double[] w = new double[n];
+        java.util.Arrays.fill(w, 1.0);
+        return w;
+    }
+
+    /** Weights scaled to sum to 1; each must be finite and non-negative, and one positive. */
+    static double[] normalised(double[] w, String source) {
+        double sum = 0;
+        for (double x : w) {
+            if (!(x >= 0) || Double.isInfinite(x)) {
+                throw new InvalidInputException(source + ": weights of average must be finite and non-negative, got "
+                        + java.util.Arrays.toString(w));
+            }
+            sum += x;
+        }
+        if (!(sum > 0)) {
+            throw new InvalidInputException(source + ": weights of average are all zero; give at least one a weight");
+        }
+        double[] n = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            n[i] = w[i] / sum;
+        }
+        return n;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean needsBase() {
+        return false;
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public double[] weights() {
+        return weights.clone();
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out) {
+        float[][] models = t.models();
+        for (int j = 0; j < t.size(); j++) {
+            double mixed = 0;
+            for (int i = 0; i < models.length; i++) {
+                mixed += weights[i] * models[i][j];
+            }
+            out[j] = (float) mixed;
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package ai.chorus.core.merge;
+
+import ai.chorus.core.Chorus;
+import ai.chorus.core.cluster.ClusterModel;
+import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.train.TrainJob;
+import ai.chorus.core.util.FileTrees;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.FloatTensor;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.io.HfConfig;
+import ai.chorus.engine.io.SafetensorsReader;
+import ai.chorus.engine.io.SafetensorsWriter;
+import ai.chorus.engine.io.TensorInfo;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * {@code chorus merge}: mixes models in parameter space into one ordinary model folder ({@code config.json}
+ * + {@code model.safetensors} + {@code provenance.json}), which evaluates, generates and serves like any
+ * expert.
+ *
+ * <p>Streams: tensor by tensor, each input's tensor is read from its memory-mapped safetensors file into one
+ * reused buffer per input, merged into one output buffer, and written out before the next is read (the
+ * output's header is written first, from the known shapes). Memory is therefore about (inputs + 1) times
+ * the largest tensor, whatever the size of the models. The inputs' SHA-256 is computed on a second thread
+ * while the merge runs. The folder is staged beside the target and moved into place at the end, so a
+ * failed merge leaves nothing behind and an existing folder untouched.
+ */
+public final class MergeStep {
+    public static final String PROVENANCE = "provenance.json";
+    public static final String FORMAT = "chorus-merge-v1";
+
+    /** What a merge did; bytes are of the safetensors data (F32 output). */
+    public record Result(Path out, String method, int tensors, long elements, long bytesRead, long bytesWritten,
+                         double seconds) {}
+
+    private MergeStep() {}
+
+    /** The folder under the run's {@code merged/} a merge of this name goes to by default. */
+    public static Path defaultOut(RunDir run, String name) {
+        return run.mergedDir().resolve(name);
+    }
+
+    /**
+     * Merges as the recipe says into {@code options.out()}.
+     *
+     * @param run resolves relative model references and gives the seed and the experts' data shares
+     */
+    public static Result run(RunDir run, MergeOptions options, Progress progress) throws IOException {
+        long t0 = System.nanoTime();
+        MergeRecipe recipe = options.recipe();
+        Path out = options.out();
+        String source = recipe.source();
+        List<Path> models = new ArrayList<>();
+        for (String ref : recipe.models()) {
+            models.add(resolve(run, ref, source));
+        }
+        MergeMethod method = MergeMethods.create(source, recipe.method(), models.size(), recipe.weights(),
+                recipe.parameters(), () -> dataShares(run, models, source));
+        Path base = null;
+        if (method.needsBase()) {
+            base = resolve(run, recipe.base() != null ? recipe.base() : "seed", source);
+        } else if (recipe.base() != null) {
+            throw new InvalidInputException(source + ": " + method.name() + " takes no base model; drop base");
+        }
+        List<Path> inputs = new ArrayList<>(models);
+        if (base != null) {
+            inputs.add(base);
+        }
+        Path target = out.toAbsolutePath().normalize();
+        for (Path in : inputs) {
+            if (in.equals(target)) {
+                throw new InvalidInputException("--out " + out + " is one of the models being merged; choose another"
+                        + " folder");
+            }
+        }
+        requireWritable(target, options.force());
+        HfConfig config = sameConfig(inputs);
+        Map<String, int[]> shapes = Checkpoints.expectedShapes(config.model());
+
+        List<SafetensorsReader> readers = new ArrayList<>();
+        ExecutorService hasher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "merge-sha256");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Path in : inputs) {
+                readers.add(SafetensorsReader.open(in.resolve(Checkpoints.WEIGHTS_FILE)));
+                requireShapes(readers.get(readers.size() - 1), shapes);
+            }
+            long largest = shapes.values().stream().mapToLong(FloatTensor::numel).max().orElse(0);
+            requireHeap(largest, inputs.size() + 1);
+            Map<Path, Future<String>> hashes = new LinkedHashMap<>();
+            for (Path in : inputs) {
+                hashes.computeIfAbsent(in,
+                        p -> hasher.submit(() -> TrainJob.sha256(p.resolve(Checkpoints.WEIGHTS_FILE))));
+            }
+
+            Files.createDirectories(target.getParent());
+            Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".merge-");
+            AtomicFiles.relaxPermissions(staging);
+            try {
+                Merged merged = stream(method, readers, base != null, shapes, (int) largest,
+                        staging.resolve(Checkpoints.WEIGHTS_FILE), progress);
+                config.write(staging.resolve(HfConfig.FILE_NAME));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Result result = new Result(target, method.name(), shapes.size(), merged.elements, merged.bytesRead,
+                        merged.elements * Float.BYTES, seconds);
+                writeProvenance(staging.resolve(PROVENANCE), recipe, options.recipeFile(), method, models,
+                        recipe.models(), base, hashes, result);
+                moveIntoPlace(staging, target);
+                return result;
+            } finally {
+                FileTrees.delete(staging);
+            }
+        } finally {
+            hasher.shutdownNow();
+            for (SafetensorsReader r : readers) {
+                r.close();
+            }
+        }
+    }
+
+    private record Merged(long elements, long bytesRead) {}
+
+    /** The streaming loop: one tensor of every input in, one merged tensor out, in the model's tensor order. */
+    private static Merged stream(MergeMethod method, List<SafetensorsReader> readers, boolean withBase,
+                                 Map<String, int[]> shapes, int largest, Path file, Progress progress)
+            throws IOException {
+        int modelCount = withBase ? readers.size() - 1 : readers.size();
+        float[][] models = new float[modelCount][largest];
+        float[] base = withBase ? new float[largest] : null;
+        float[] out = new float[largest];
+        List<SafetensorsWriter.Spec> specs = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            specs.add(new SafetensorsWriter.Spec(e.getKey(), e.getValue()));
+            total += FloatTensor.numel(e.getValue());
+        }
+        long[] bytesRead = {0};
+        try (Progress.Task task = progress.start("merge " + method.name(), total * Float.BYTES, "B")) {
+            SafetensorsWriter.write(file, specs, Map.of("chorus.merge", method.name()), spec -> {
+                for (int r = 0; r < readers.size(); r++) {
+                    TensorInfo info = readers.get(r).info(spec.name());
+                    readers.get(r).readInto(info, r < modelCount ? models[r] : base, 0);
+                    bytesRead[0] += info.byteLength();
+                }
+                int size = (int) FloatTensor.numel(spec.shape());
+                method.merge(new MergeMethod.Tensor(spec.name(), size, models, base), out);
+                task.advance((long) size * Float.BYTES);
+                return new FloatTensor(spec.name(), spec.shape(), out, 0);
+            });
+        }
+        return new Merged(total, bytesRead[0]);
+    }
+
+    /**
+     * A model reference as recipes write it: an absolute folder; else a folder relative to the run (seed,
+     * dense, experts/e00, merged/ties); else the run's expert of that name (e00).
+     */
+    static Path resolve(RunDir run, String ref, String source) {
+        Path given = Path.of(ref);
+        List<Path> candidates = given.isAbsolute() ? List.of(given)
+                : List.of(run.root().resolve(ref), run.root().resolve("experts").resolve(ref));
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE))) {
+                return p.toAbsolutePath().normalize();
+            }
+        }
+        throw new InvalidInputException(source + ": model " + ref + " not found (looked for "
+                + Checkpoints.WEIGHTS_FILE + " in "
+                + String.join(" and ", candidates.stream().map(Path::toString).toList())
+                + "); train it first or fix the name");
+    }
+
+    /** Every trained expert of the run, in order: what {@code --method} merges. */
+    public static List<String> runExperts(RunDir run) throws IOException {
+        Path dir = run.root().resolve("experts");
+        List<String> names = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> list = Files.list(dir)) {
+                list.filter(p -> Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE)))
+                        .map(p -> p.getFileName().toString()).sorted().forEach(names::add);
+            }
+        }
+        if (names.isEmpty()) {
+            throw new InvalidInputException("run " + run + " has no trained experts in " + dir
+                    + "; run 'chorus train --run " + run + " --all' first");
+        }
+        return names;
+    }
+
+    /** Each model's expert domain's share of the training tokens; only a run's experts have one. */
+    private static double[] dataShares(RunDir run, List<Path> models, String source) {
+        double[] all;
+        try {
+            all = EvalStep.tokenShares(ClusterModel.load(run.clustersDir()));
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(source + ": weighting data needs the run's clusters (" + run.clustersDir()
+                    + "): " + e.getMessage() + "; give weights or weighting: uniform");
+        }
+        double[] shares = new double[models.size()];
+        for (int i = 0; i < models.size(); i++) {
+            int expert = -1;
+            for (int e = 0; e < all.length && expert < 0; e++) {
+                if (run.expertDir(e).equals(models.get(i))) {
+                    expert = e;
+                }
+            }
+            if (expert < 0) {
+                throw new InvalidInputException(source + ": " + models.get(i) + " is not one of the run's experts,"
+                        + " so it has no data share; give weights or weighting: uniform");
+            }
+            shares[i] = all[expert];
+        }
+        return shares;
+    }
+
+    /** The config every input shares; the first one's (with its token ids) is the output's. */
+    private static HfConfig sameConfig(List<Path> inputs) throws IOException {
+        HfConfig first = Checkpoints.readConfig(inputs.get(0));
+        for (Path in : inputs.subList(1, inputs.size())) {
+            ModelConfig other = Checkpoints.readConfig(in).model();
+            if (!other.equals(first.model())) {
+                throw new InvalidInputException(in.resolve(HfConfig.FILE_NAME) + ": model shape differs from "
+                        + inputs.get(0) + " (" + differences(other, first.model())
+                        + "); only models of one shape merge");
+            }
+        }
+        return first;
+    }
+
+    private static String differences(ModelConfig found, ModelConfig expected) {
+        Map<String, Object> f = HfConfig.of(found).toJson();
+        Map<String, Object> e = HfConfig.of(expected).toJson();
+        List<String> faults = new ArrayList<>();
+        for (Map.Entry<String, Object> x : e.entrySet()) {
+            if (!x.getValue().equals(f.get(x.getKey()))) {
+                faults.add(x.getKey() + " " + f.get(x.getKey()) + " vs " + x.getValue());
+            }
+        }
+        return String.join(", ", faults);
+    }
+
+    /** Refuses a weights file whose tensors are not exactly the config's, or not readable as float. */
+    private static void requireShapes(SafetensorsReader reader, Map<String, int[]> expected) {
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            TensorInfo t = reader.find(e.getKey()).orElseThrow(() -> new InvalidInputException(reader.path()
+                    + ": has no tensor " + e.getKey() + ", which config.json implies; not a model of this shape"));
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new InvalidInputException(reader.path() + ": tensor " + e.getKey() + " has shape "
+                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue())
+                        + "; only models of one shape merge");
+            }
+            if (!t.dtype().isReadableAsFloat()) {
+                throw new InvalidInputException(reader.path() + ": tensor " + e.getKey() + " has dtype " + t.dtype()
+                        + "; only F32, F16, BF16 and F64 weights merge");
+            }
+        }
+        if (reader.tensors().size() != expected.size()) {
+            List<String> extra = reader.tensors().stream().map(TensorInfo::name).filter(n -> !expected.containsKey(n))
+                    .limit(3).toList();
+            throw new InvalidInputException(reader.path() + ": holds tensors config.json does not describe ("
+                    + String.join(", ", extra) + "); not a model of this shape");
+        }
+    }
+
+    /** Refuses, before any work, a merge whose buffers (one largest tensor per input and one out) cannot fit. */
+    private static void requireHeap(long largestElements, int buffers) {
+        long needed = largestElements * Float.BYTES * buffers;
+        long available = Runtime.getRuntime().maxMemory();
+        if (needed > available * 0.9) {
+            throw new InvalidInputException(String.format(java.util.Locale.ROOT, "merging needs %.0f MB of heap for %d"
+                    + " buffers of the largest tensor, but the heap is %.0f MB; raise it with CHORUS_HEAP",
+                    needed / 1e6, buffers, available / 1e6));
+        }
+    }
+
+    private static void requireWritable(Path target, boolean force) throws IOException {
+        if (!Files.exists(target) || force) {
+            if (Files.exists(target) && !Files.isDirectory(target)) {
+                throw new InvalidInputException("--out " + target + " is a file, not a folder");
+            }
+            return;
+        }
+        boolean empty;
+        if (!Files.isDirectory(target)) {
+            throw new InvalidInputException("--out " + target + " is a file, not a folder");
+        }
+        try (Stream<Path> list = Files.list(target)) {
+            empty = list.findAny().isEmpty();
+        }
+        if (!empty) {
+            throw new InvalidInputException("--out " + target + " already holds files; pass --force to replace it");
+        }
+    }
+
+    /** Swaps the staged folder in: the old one (if any) is moved aside first and deleted after. */
+    private static void moveIntoPlace(Path staging, Path target) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
+            Files.delete(old);
+            Files.move(target, old);
+        }
+        Files.move(staging, target);
+        if (old != null) {
+            FileTrees.delete(old);
+        }
+    }
+
+    private static void writeProvenance(Path file, MergeRecipe recipe, Path recipeFile, MergeMethod method,
+                                        List<Path> models, List<String> refs, Path base,
+                                        Map<Path, Future<String>> hashes, Result result) throws IOException {
+        ObjectNode p = RunSpec.JSON.createObjectNode();
+        p.put("format", FORMAT);
+        p.put("kind", "merge");
+        p.put("method", method.name());
+        p.set("parameters", RunSpec.JSON.valueToTree(method.parameters()));
+        p.set("recipe", recipe.toJson(RunSpec.JSON));
+        if (recipeFile == null) {
+            p.putNull("recipe_file");
+        } else {
+            p.put("recipe_file", recipeFile.toAbsolutePath().normalize().toString());
+            p.put("recipe_sha256", TrainJob.sha256(recipeFile));
+        }
+        ArrayNode list = p.putArray("models");
+        double[] weights = method.weights();
+        for (int i = 0; i < models.size(); i++) {
+            list.addObject().put("ref", refs.get(i)).put("path", models.get(i).toString()).put("weight", weights[i])
+                    .put("sha256", await(hashes.get(models.get(i))));
+        }
+        if (base == null) {
+            p.putNull("base");
+        } else {
+            p.putObject("base").put("path", base.toString()).put("sha256", await(hashes.get(base)));
+        }
+        p.put("tensors", result.tensors());
+        p.put("elements", result.elements());
+        p.put("bytes_read", result.bytesRead());
+        p.put("bytes_written", result.bytesWritten());
+        p.put("seconds", result.seconds());
+        p.put("finished", Instant.now().toString());
+        p.put("chorus_version", Chorus.VERSION);
+        p.put("git_commit", Chorus.gitCommit());
+        AtomicFiles.writeString(file, RunSpec.JSON.writeValueAsString(p) + "\n");
+    }
+
+    private static String await(Future<String> hash) throws IOException {
+        try {
+            return hash.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while hashing the inputs", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package ai.chorus.core.merge;
+
+import java.util.Map;
+
+/**
+ * {@code task-arithmetic} (Ilharco et al. 2022): θ_0 + λ Σ_i w_i τ_i with τ_i = θ_i − θ_0. Defaults as
+ * mergekit's: w_i = 1, λ = 1 — so with N experts λ = 1/N is the plain average; λ is best chosen on
+ * validation data (0.1–1), and a negative weight subtracts a task.
+ */
+final class TaskArithmetic implements MergeMethod {
+    static final String NAME = "task-arithmetic";
+    private final double[] weights;
+    private final double lambda;
+    private final Map<String, Object> parameters;
+    private final TaskVectors taskVectors;
+
+    private TaskArithmetic(double[] weights, double lambda, Map<String, Object> parameters) {
+        this.weights = weights;
+        this.lambda = lambda;
+        this.parameters = parameters;
+        this.taskVectors = new TaskVectors(weights.length);
+    }
+
+    static TaskArithmetic create(MergeParameters p, int models, double[] explicit) {
+        double lambda = p.number("lambda", 1.0, -10, true, 10, true);
+        p.requireNoOthers();
+        return new TaskArithmetic(TaskVectorWeights.orOnes(explicit, models, p, false), lambda, p.resolved());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public double[] weights() {
+        return weights.clone();
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out) {
+        taskVectors.sum(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+    }
+}

@@ -1,0 +1,111 @@
+package ai.chorus.core.merge;
+
+/**
+ * The two ways task-vector methods combine what survives of each τ_i = θ_i − θ_0: a plain weighted sum
+ * (task arithmetic, DARE) or TIES's sign election with a disjoint mean (TIES, DARE + TIES).
+ *
+ * <p>τ is never stored whole: a tensor is merged in blocks of {@value #BLOCK} entries, for which each
+ * model's surviving, weighted entries w_i · s · τ_i are first computed into a small scratch row (a tight
+ * loop of the method's own {@link Survivors}), then combined. Entries are computed in double, where the
+ * difference of two floats is exact, so merging leaves every input untouched.
+ */
+final class TaskVectors {
+    static final int BLOCK = 2048;
+    private final double[][] kept;
+
+    /** Scratch for {@code models} models; one instance per method, used by one thread at a time. */
+    TaskVectors(int models) {
+        kept = new double[models][BLOCK];
+    }
+
+    /** Which entries of a task vector survive sparsification, and how they are scaled. */
+    @FunctionalInterface
+    interface Survivors {
+        /**
+         * Writes w · s_j · (θ[j] − θ_0[j]) into {@code kept[j − from]} for j in [from, to), s_j being the
+         * scale of entry j of model {@code model} (0 when dropped).
+         */
+        void keep(int model, float[] theta, float[] base, int from, int to, double weight, double[] kept);
+
+        /** No sparsification: every entry at scale 1. */
+        Survivors ALL = (model, theta, base, from, to, weight, kept) -> {
+            for (int j = from; j < to; j++) {
+                kept[j - from] = weight * ((double) theta[j] - base[j]);
+            }
+        };
+    }
+
+    // Branch-free selection: keep decisions and signs are coin flips, which a branch predictor loses (TIES
+    // ran three times slower with branches). A mask is all ones to keep a value, zero to drop it.
+
+    /** All ones when {@code a >= b}, else zero; for non-negative ints. */
+    static long atLeast(int a, int b) {
+        return (b - 1 - a) >> 31;
+    }
+
+    /** All ones when {@code a >= b}, else zero; for non-negative longs. */
+    static long atLeast(long a, long b) {
+        return (b - 1 - a) >> 63;
+    }
+
+    /** All ones unless the double with these bits is ±0. */
+    static long nonZero(long bits) {
+        return -(((bits & Long.MAX_VALUE) + Long.MAX_VALUE) >>> 63);
+    }
+
+    /** The double with these bits where the mask is all ones, else +0. */
+    static double select(long bits, long mask) {
+        return Double.longBitsToDouble(bits & mask);
+    }
+
+    /** θ_0 + λ Σ_i w_i s_i τ_i. */
+    void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+        float[][] models = t.models();
+        float[] base = t.base();
+        for (int from = 0; from < t.size(); from += BLOCK) {
+            int to = Math.min(t.size(), from + BLOCK);
+            for (int i = 0; i < models.length; i++) {
+                survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
+            }
+            for (int j = from; j < to; j++) {
+                double mixed = 0;
+                for (int i = 0; i < models.length; i++) {
+                    mixed += kept[i][j - from];
+                }
+                out[j] = (float) (base[j] + lambda * mixed);
+            }
+        }
+    }
+
+    /**
+     * TIES's merge of the surviving entries: per parameter, the sign of Σ_i w_i τ̂_i is elected, and the
+     * weighted mean is taken over the non-zero τ̂_i that agree with it; θ_0 + λ · that mean. As mergekit
+     * does: a sum of exactly 0 elects +.
+     */
+    void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+        float[][] models = t.models();
+        float[] base = t.base();
+        for (int from = 0; from < t.size(); from += BLOCK) {
+            int to = Math.min(t.size(), from + BLOCK);
+            for (int i = 0; i < models.length; i++) {
+                survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
+            }
+            for (int j = from; j < to; j++) {
+                double vote = 0;
+                for (int i = 0; i < models.length; i++) {
+                    vote += kept[i][j - from];
+                }
+                long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE; // the sign bit; +0 elects +
+                double agreeing = 0;
+                double weight = 0;
+                for (int i = 0; i < models.length; i++) {
+                    long k = Double.doubleToRawLongBits(kept[i][j - from]);
+                    long agrees = ~((k ^ elected) >> 63) & nonZero(k);
+                    agreeing += select(k, agrees);
+                    weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
+                }
+                out[j] = weight == 0 ? base[j] : (float) (base[j] + lambda * (agreeing / weight));
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package ai.chorus.core.merge;
+
+import java.util.Map;
+
+/**
+ * {@code ties} (Yadav et al. 2023, TIES-merging): trim each task vector to its {@code density} largest
+ * entries by magnitude (per tensor), elect the sign of each parameter by the weighted sum of what is left,
+ * and average only the kept entries that agree with it; θ_0 + λ · that mean. Defaults from the paper and
+ * mergekit: density 0.2, λ = 1, w_i = 1. Entries tied with the k-th largest magnitude are kept too.
+ */
+final class Ties implements MergeMethod {
+    static final String NAME = "ties";
+    private final double[] weights;
+    private final double density;
+    private final double lambda;
+    private final Map<String, Object> parameters;
+    private final MagnitudeThreshold threshold = new MagnitudeThreshold();
+    private final int[] thresholdBits;
+    private final TaskVectors taskVectors;
+    /** Keeps the entries whose |τ| (as float bits) reaches the model's threshold. */
+    private final TaskVectors.Survivors largest;
+
+    private Ties(double[] weights, double density, double lambda, Map<String, Object> parameters) {
+        this.weights = weights;
+        this.density = density;
+        this.lambda = lambda;
+        this.parameters = parameters;
+        this.thresholdBits = new int[weights.length];
+        this.taskVectors = new TaskVectors(weights.length);
+        this.largest = (model, theta, base, from, to, weight, kept) -> {
+            int threshold = thresholdBits[model];
+            for (int j = from; j < to; j++) {
+                double delta = (double) theta[j] - base[j];
+                int magnitude = Float.floatToRawIntBits((float) delta) & 0x7FFF_FFFF;
+                kept[j - from] = TaskVectors.select(Double.doubleToRawLongBits(weight * delta),
+                        TaskVectors.atLeast(magnitude, threshold));
+            }
+        };
+    }
+
+    static Ties create(MergeParameters p, int models, double[] explicit) {
+        double density = p.number("density", 0.2, 0, false, 1, true);
+        double lambda = p.number("lambda", 1.0, -10, true, 10, true);
+        p.requireNoOthers();
+        return new Ties(TaskVectorWeights.orOnes(explicit, models, p, true), density, lambda, p.resolved());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public double[] weights() {
+        return weights.clone();
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out) {
+        int k = keptEntries(density, t.size());
+        if (k == t.size()) {
+            taskVectors.electSignAndAverage(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+            return;
+        }
+        for (int i = 0; i < weights.length; i++) {
+            thresholdBits[i] = Float.floatToRawIntBits(threshold.kthLargest(t, i, k));
+        }
+        taskVectors.electSignAndAverage(t, weights, lambda, largest, out);
+    }
+
+    /** How many entries of a tensor of {@code size} the density keeps: ⌊density · size⌋, at least one. */
+    static int keptEntries(double density, int size) {
+        return size == 0 ? 0 : Math.max(1, (int) Math.min(size, Math.floor(density * size)));
+    }
+}

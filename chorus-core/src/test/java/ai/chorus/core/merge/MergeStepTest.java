@@ -1,0 +1,172 @@
+package ai.chorus.core.merge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.train.TrainJob;
+import ai.chorus.core.util.Progress;
+import ai.chorus.engine.FloatTensor;
+import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.ModelConfig;
+import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.io.SafetensorsWriter;
+import ai.chorus.engine.model.LlamaModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link MergeStep} on tiny generated models: a seed and three experts in a run-shaped folder. */
+class MergeStepTest {
+    private static final ModelConfig CONFIG = ModelConfig.of(40, 16, 2, 2, 24, 8);
+
+    @TempDir
+    Path tmp;
+
+    private RunDir run;
+
+    @BeforeEach
+    void models() throws IOException {
+        run = RunDir.of(tmp.resolve("run"));
+        Checkpoints.save(run.seedDir(), CONFIG, LlamaModel.initialized(CONFIG, 1).parameters(), Map.of());
+        for (int e = 0; e < 3; e++) {
+            Checkpoints.save(run.expertDir(e), CONFIG, LlamaModel.initialized(CONFIG, 10 + e).parameters(), Map.of());
+        }
+    }
+
+    private static MergeRecipe recipe(String yaml) {
+        return MergeRecipe.parse(yaml, false, "recipe r.yaml");
+    }
+
+    private MergeStep.Result merge(MergeRecipe recipe, Path out, boolean force) throws IOException {
+        return MergeStep.run(run, new MergeOptions(recipe, null, out, force), Progress.NONE);
+    }
+
+    @Test
+    void theOutputIsAnOrdinaryModelFolderEqualToTheInMemoryMergeWithProvenance() throws IOException {
+        Path out = run.mergedDir().resolve("ties");
+        MergeStep.Result r = merge(recipe("method: ties\nmodels: [e00, e01, experts/e02]\n"
+                + "parameters: {density: 0.5}\n"), out, false);
+        assertThat(r.tensors()).isEqualTo(Checkpoints.expectedShapes(CONFIG).size());
+        assertThat(r.bytesWritten()).isEqualTo(CONFIG.parameterCount() * 4);
+        assertThat(r.bytesRead()).isEqualTo(4 * r.bytesWritten()); // three experts and the seed
+
+        Checkpoints.Checkpoint merged = Checkpoints.load(out);
+        assertThat(merged.model()).isEqualTo(CONFIG);
+        Checkpoints.Checkpoint seed = Checkpoints.load(run.seedDir());
+        List<Checkpoints.Checkpoint> experts = new ArrayList<>();
+        for (int e = 0; e < 3; e++) {
+            experts.add(Checkpoints.load(run.expertDir(e)));
+        }
+        MergeMethod ties = MergeMethods.create("t", "ties", 3, null, Map.of("density", 0.5), null);
+        for (FloatTensor t : seed.tensors()) {
+            float[][] models = experts.stream().map(c -> c.tensor(t.name()).data()).toArray(float[][]::new);
+            float[] expected = new float[t.size()];
+            ties.merge(new MergeMethod.Tensor(t.name(), t.size(), models, t.data()), expected);
+            assertThat(merged.tensor(t.name()).data()).as(t.name()).isEqualTo(expected);
+        }
+
+        JsonNode p = new ObjectMapper().readTree(out.resolve(MergeStep.PROVENANCE).toFile());
+        assertThat(p.get("method").asText()).isEqualTo("ties");
+        assertThat(p.get("parameters").get("density").asDouble()).isEqualTo(0.5);
+        assertThat(p.get("parameters").get("lambda").asDouble()).isEqualTo(1.0);
+        assertThat(p.get("recipe").get("models")).hasSize(3);
+        for (int e = 0; e < 3; e++) {
+            assertThat(p.get("models").get(e).get("sha256").asText())
+                    .isEqualTo(TrainJob.sha256(run.expertDir(e).resolve(Checkpoints.WEIGHTS_FILE)));
+        }
+        assertThat(p.get("base").get("sha256").asText())
+                .isEqualTo(TrainJob.sha256(run.seedDir().resolve(Checkpoints.WEIGHTS_FILE)));
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void averageWithOneHotWeightsCopiesThatExpertsWeightsExactly() throws IOException {
+        Path out = tmp.resolve("one-hot");
+        merge(recipe("method: average\nmodels: [{model: e00, weight: 0}, {model: e01, weight: 1}]\n"), out, false);
+        Checkpoints.Checkpoint merged = Checkpoints.load(out);
+        Checkpoints.Checkpoint e01 = Checkpoints.load(run.expertDir(1));
+        for (FloatTensor t : e01.tensors()) {
+            assertThat(merged.tensor(t.name()).data()).as(t.name()).isEqualTo(t.data());
+        }
+    }
+
+    @Test
+    void aModelOfAnotherShapeIsRefusedAndNothingIsWritten() throws IOException {
+        ModelConfig wider = ModelConfig.of(40, 32, 2, 2, 24, 8);
+        Checkpoints.save(run.expertDir(2), wider, LlamaModel.initialized(wider, 3).parameters(), Map.of());
+        Path out = run.mergedDir().resolve("x");
+        assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e02]\n"
+                + "parameters: {weighting: uniform}\n"), out, false))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("e02")
+                .hasMessageContaining("hidden_size 32 vs 16")
+                .hasMessageNotContaining("\n");
+        assertThat(out).doesNotExist();
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void weightsWhoseTensorShapesDisagreeWithTheirConfigAreRefused() throws IOException {
+        List<FloatTensor> params = new ArrayList<>(LlamaModel.initialized(CONFIG, 4).parameters());
+        params.set(1, FloatTensor.allocate(params.get(1).name(), 17)); // input_layernorm of 17, not 16
+        SafetensorsWriter.write(run.expertDir(2).resolve(Checkpoints.WEIGHTS_FILE), params, Map.of());
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> merge(recipe("method: task-arithmetic\nmodels: [e00, e02]\n"), out, false))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("has shape [17], expected [16]");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void missingModelsBaseForAMethodWithoutOneAndAnOccupiedOutAreRefused() throws IOException {
+        assertThatThrownBy(() -> merge(recipe("method: ties\nmodels: [e00, e07]\n"), tmp.resolve("a"), false))
+                .hasMessageContaining("model e07 not found");
+        assertThatThrownBy(() -> merge(recipe("method: slerp\nbase: seed\nmodels: [e00, e01]\n"),
+                tmp.resolve("a"), false)).hasMessageContaining("slerp takes no base model");
+        assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e01]\n"),
+                tmp.resolve("a"), false)).hasMessageContaining("weighting data needs the run's clusters");
+        assertThatThrownBy(() -> merge(recipe("method: task-arithmetic\nmodels: [e00, e01]\n"),
+                run.expertDir(0), true)).hasMessageContaining("is one of the models being merged");
+        Path out = tmp.resolve("taken");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("keep.txt"), "mine");
+        MergeRecipe slerp = recipe("method: slerp\nmodels: [e00, e01]\nparameters: {t: 0.25}\n");
+        assertThatThrownBy(() -> merge(slerp, out, false))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("pass --force");
+        assertThat(out.resolve("keep.txt")).hasContent("mine");
+        merge(slerp, out, true);
+        assertThat(out.resolve("keep.txt")).doesNotExist();
+        assertThat(Checkpoints.load(out).model()).isEqualTo(CONFIG);
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void runExpertsListsTheTrainedExpertsInOrder() throws IOException {
+        assertThat(MergeStep.runExperts(run)).containsExactly("e00", "e01", "e02");
+        assertThatThrownBy(() -> MergeStep.runExperts(RunDir.of(tmp.resolve("empty"))))
+                .hasMessageContaining("has no trained experts");
+    }
+
+    /** Staging or swapped-out folders a merge should have removed. */
+    private List<Path> leftovers() throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (Path dir : List.of(tmp, run.mergedDir())) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> list = Files.list(dir)) {
+                    list.filter(p -> p.getFileName().toString().startsWith(".")).forEach(found::add);
+                }
+            }
+        }
+        return found;
+    }
+}
