@@ -27,6 +27,13 @@ public final class Matmul {
     static final int NC = 12 * VL;
     /** Depth of one pass over a B panel: KC × 3 vectors of B stay in L1 (24 KiB). */
     static final int KC = 128;
+    /**
+     * A product with fewer MC × NC tiles than this is cut into smaller row blocks (down to MIN_MC rows),
+     * so that both cores get work. Fixed numbers, not the thread count: and a C element's sum is the
+     * same whichever task computes it, so the block size never changes a result.
+     */
+    private static final int MIN_TASKS = 8;
+    private static final int MIN_MC = 32;
 
     private Matmul() {
     }
@@ -113,12 +120,17 @@ public final class Matmul {
                             float[] a, int aOff, int aRowStride, int aColStride,
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc, boolean accumulate, boolean packB) {
-        int rowBlocks = (rows + MC - 1) / MC;
         int colBlocks = (cols + NC - 1) / NC;
+        int mc = MC; // fewer rows per task where the product is small (dW of the o projection: one MC × NC tile)
+        while (mc > MIN_MC && ((rows + mc - 1) / mc) * colBlocks < MIN_TASKS) {
+            mc /= 2;
+        }
+        int rowsPerTask = mc;
+        int rowBlocks = (rows + mc - 1) / mc;
         pool.run(rowBlocks * colBlocks, (task, worker) -> {
-            int i0 = (task / colBlocks) * MC;
+            int i0 = (task / colBlocks) * rowsPerTask;
             int j0 = (task % colBlocks) * NC;
-            block(i0, Math.min(rows, i0 + MC), j0, Math.min(cols, j0 + NC), 0, depth,
+            block(i0, Math.min(rows, i0 + rowsPerTask), j0, Math.min(cols, j0 + NC), 0, depth,
                     a, aOff, aRowStride, aColStride, b, bOff, ldb, c, cOff, ldc, accumulate, packB);
         });
     }
