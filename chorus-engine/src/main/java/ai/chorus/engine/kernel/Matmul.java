@@ -28,11 +28,10 @@ public final class Matmul {
     /** Depth of one pass over a B panel: KC × 3 vectors of B stay in L1 (24 KiB). */
     static final int KC = 128;
     /**
-     * A product with fewer MC × NC tiles than this is cut into smaller row blocks (down to MIN_MC rows),
-     * so that both cores get work. Fixed numbers, not the thread count: and a C element's sum is the
-     * same whichever task computes it, so the block size never changes a result.
+     * A product with fewer than two MC × NC tiles per thread is cut into smaller row blocks (down to
+     * MIN_MC rows) so that every thread gets work. This may depend on the thread count because a C
+     * element's sum is the same whichever task computes it: the block size never changes a result.
      */
-    private static final int MIN_TASKS = 8;
     private static final int MIN_MC = 32;
 
     private Matmul() {
@@ -122,7 +121,7 @@ public final class Matmul {
                             float[] c, int cOff, int ldc, boolean accumulate, boolean packB) {
         int colBlocks = (cols + NC - 1) / NC;
         int mc = MC; // fewer rows per task where the product is small (dW of the o projection: one MC × NC tile)
-        while (mc > MIN_MC && ((rows + mc - 1) / mc) * colBlocks < MIN_TASKS) {
+        while (mc > MIN_MC && ((rows + mc - 1) / mc) * colBlocks < 2 * pool.threads()) {
             mc /= 2;
         }
         int rowsPerTask = mc;
