@@ -126,11 +126,22 @@ public final class Matmul {
         }
         int rowsPerTask = mc;
         int rowBlocks = (rows + mc - 1) / mc;
+        float[] packed = null;
+        if (packB) { // every B slice once, for all row tasks to share
+            float[] bp = packed = PACKED_B.get().ensure(depth * cols);
+            int pBlocks = (depth + KC - 1) / KC;
+            pool.run(colBlocks * pBlocks, (task, worker) -> {
+                int jc = (task / pBlocks) * NC;
+                int p0 = (task % pBlocks) * KC;
+                packB(b, bOff, ldb, p0, Math.min(KC, depth - p0), jc, vectorEnd(jc, Math.min(cols, jc + NC)), depth, bp);
+            });
+        }
+        float[] bPacked = packed;
         pool.run(rowBlocks * colBlocks, (task, worker) -> {
             int i0 = (task / colBlocks) * rowsPerTask;
             int j0 = (task % colBlocks) * NC;
             block(i0, Math.min(rows, i0 + rowsPerTask), j0, Math.min(cols, j0 + NC), 0, depth,
-                    a, aOff, aRowStride, aColStride, b, bOff, ldb, c, cOff, ldc, accumulate, packB);
+                    a, aOff, aRowStride, aColStride, b, bOff, ldb, c, cOff, ldc, accumulate, bPacked);
         });
     }
 
@@ -142,7 +153,7 @@ public final class Matmul {
     static void block(int i0, int i1, int j0, int j1, int pStart, int pEnd,
                       float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        block(i0, i1, j0, j1, pStart, pEnd, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, accumulate, false);
+        block(i0, i1, j0, j1, pStart, pEnd, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, accumulate, null);
     }
 
     /**
@@ -150,21 +161,23 @@ public final class Matmul {
      * of A once per column group, so one group's slice of B (KC × 3 vectors = 24 KiB) is reused by
      * every 8-row tile and should stay in L1.
      *
-     * <p>Why {@code packB}: the backward passes read B = W or the activations with rows 512 B–6 KiB
-     * apart, a power of two, so the KC rows of one slice fold into a few L1 sets and evict each other
-     * before the next row tile comes back to them. Packing copies the slice once, as BLAS does, into
-     * consecutive micro-panels, one per register-tile column group, each [p][width] — the tile then
-     * reads B sequentially. (Packing A as well, into [p][8] row panels, was measured slower: A rows
-     * are read in place as eight streams, and the transposed A of dW costs one cache line per step
-     * either way, while a row panel here would be reused by at most four column groups.)
+     * <p>Why packed B: the backward passes read B = W or the activations with rows 512 B–6 KiB apart,
+     * a power of two, so the KC rows of one slice fold into a few L1 sets and evict each other before
+     * the next row tile comes back to them. {@link #gemm} therefore copies B once, as BLAS does, into
+     * contiguous micro-panels (layout in {@link #packB}) and the tile reads them sequentially; here
+     * {@code packed} is that copy of the whole B, or null to read B in place. (Packing A as well, into
+     * [p][8] row panels, was measured slower: A rows are read in place as eight streams, and the
+     * transposed A of dW costs one cache line per step either way.)
      *
      * <p>Every C element still sums p in ascending order, KC at a time through C, exactly as without
      * packing: packing changes where B is read from, never the arithmetic, so results are
-     * bit-identical either way. Columns that do not fill a vector are read in place.
+     * bit-identical either way. Columns that do not fill a vector are read in place. With
+     * {@code packed}, [j0, j1) must be one NC chunk of the packed columns and [pStart, pEnd) all of B's
+     * rows, as in gemm's tasks.
      */
     private static void block(int i0, int i1, int j0, int j1, int pStart, int pEnd,
                               float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc, boolean accumulate, boolean packB) {
+                              float[] c, int cOff, int ldc, boolean accumulate, float[] packed) {
         if (pEnd <= pStart) {
             if (!accumulate) {
                 for (int i = i0; i < i1; i++) {
@@ -173,23 +186,21 @@ public final class Matmul {
             }
             return;
         }
-        float[] bp = packB ? PACKED_B.get() : null;
+        boolean isPacked = packed != null;
         for (int jc = j0; jc < j1; jc += NC) {
             int jcEnd = Math.min(j1, jc + NC);
-            int vectorEnd = jc + (jcEnd - jc) / VL * VL; // columns [vectorEnd, jcEnd) are scalar
+            int vectorEnd = vectorEnd(jc, jcEnd); // columns [vectorEnd, jcEnd) are scalar
             for (int p0 = pStart; p0 < pEnd; p0 += KC) {
                 int p1 = Math.min(pEnd, p0 + KC);
                 int kc = p1 - p0;
                 boolean load = accumulate || p0 > pStart;
-                if (packB) {
-                    packB(b, bOff, ldb, p0, kc, jc, vectorEnd, bp);
-                }
+                int slice = isPacked ? sliceOffset(jc, vectorEnd, p0, pEnd) : 0;
                 int j = jc;
                 for (int w; (w = Math.min(3 * VL, vectorEnd - j)) > 0; j += w) {
                     // this column group's B: its packed micro-panel [p][w], or B itself
-                    float[] tb = packB ? bp : b;
-                    int bi = packB ? (j - jc) * kc : bOff + p0 * ldb + j;
-                    int bStep = packB ? w : ldb;
+                    float[] tb = isPacked ? packed : b;
+                    int bi = isPacked ? slice + (j - jc) * kc : bOff + p0 * ldb + j;
+                    int bStep = isPacked ? w : ldb;
                     int i = i0;
                     for (; i + 8 <= i1; i += 8) {
                         int ai = aOff + i * ars + p0 * acs;
@@ -228,18 +239,32 @@ public final class Matmul {
         }
     }
 
-    /** Per-thread buffer for one packed KC × NC slice of B: allocated once per thread, reused by every call. */
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    /** End of the whole vectors of the column chunk [jc, jcEnd). */
+    private static int vectorEnd(int jc, int jcEnd) {
+        return jc + (jcEnd - jc) / VL * VL;
+    }
 
     /**
-     * Copies B[p0, p0+kc) × [jc, vectorEnd) into bp as consecutive micro-panels, one per register-tile
-     * column group of 3, 2 or 1 vectors (as {@link #block} walks them), each [p][width]: the panel of
-     * the group starting at column j begins at (j − jc)·kc.
+     * Where the packed slice of column chunk jc and depth p0 starts, for a B of {@code depth} rows:
+     * chunks are stored one after another, each as its KC-deep slices one after another. Every chunk
+     * before jc is NC columns of whole vectors and every slice before p0 is KC deep.
      */
-    private static void packB(float[] b, int bOff, int ldb, int p0, int kc, int jc, int vectorEnd, float[] bp) {
+    private static int sliceOffset(int jc, int vectorEnd, int p0, int depth) {
+        return jc * depth + p0 * (vectorEnd - jc);
+    }
+
+    /**
+     * Copies B[p0, p0+kc) × [jc, vectorEnd) into its slice of bp (see {@link #sliceOffset}) as
+     * consecutive micro-panels, one per register-tile column group of 3, 2 or 1 vectors (as
+     * {@link #block} walks them), each [p][width]: the group starting at column j begins (j − jc)·kc
+     * into the slice.
+     */
+    private static void packB(float[] b, int bOff, int ldb, int p0, int kc, int jc, int vectorEnd, int depth,
+                              float[] bp) {
+        int slice = sliceOffset(jc, vectorEnd, p0, depth);
         int j = jc;
         for (int w; (w = Math.min(3 * VL, vectorEnd - j)) > 0; j += w) {
-            int dst = (j - jc) * kc;
+            int dst = slice + (j - jc) * kc;
             int src = bOff + p0 * ldb + j;
             for (int q = 0; q < kc; q++, src += ldb, dst += w) {
                 for (int v = 0; v < w; v += VL) {
@@ -248,6 +273,23 @@ public final class Matmul {
             }
         }
     }
+
+    /**
+     * The packed copy of B, one per thread that calls {@link #gemm} (the workers only read it while
+     * that call runs); it grows to the largest B seen — in training, the first step — and is then reused.
+     */
+    private static final class PackedB {
+        private float[] buffer = new float[0];
+
+        float[] ensure(int floats) {
+            if (buffer.length < floats) {
+                buffer = new float[floats];
+            }
+            return buffer;
+        }
+    }
+
+    private static final ThreadLocal<PackedB> PACKED_B = ThreadLocal.withInitial(PackedB::new);
 
     // Register tiles, generated: 8 rows × 3, 2 or 1 vectors of accumulators; per step p, one load per
     // vector of B (row p, bStep floats after row p−1: ldb in place, the width when packed) and eight

@@ -161,7 +161,9 @@ public final class LlamaRunner {
         logits = a.take(rows * vocab);
         proj = a.take(rows * dim);
         int r = (int) rows;
-        long scratch = rows * (2 + 6L * dim + 3L * ffn);
+        // activation gradients, plus the matmul's packed copy of the largest backward B (W of lm_head or gate_up, or hidden)
+        long packedB = Math.max(Math.max((long) vocab * dim, 2L * ffn * dim), rows * ffn);
+        long scratch = rows * (2 + 6L * dim + 3L * ffn) + packedB;
         Memory.ensureAvailable((long) t.size() + a.size() + scratch, "the workspace for batch " + maxBatch
                 + " x sequence " + maxSeq);
         weightsT = new float[t.size()];
