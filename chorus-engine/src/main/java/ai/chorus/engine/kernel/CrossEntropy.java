@@ -35,7 +35,9 @@ public final class CrossEntropy {
 
     /**
      * The training form: per-row loss, then the row is overwritten in place by its gradient
-     * (softmax − onehot)·scale while it is still in cache.
+     * (softmax − onehot)·scale while it is still in cache. Three passes over the row and one exp per
+     * logit: the max; e = exp(x − max), stored in place and summed; e·(scale / Σe). The loss is the
+     * same float as {@link #forward}'s (same max, same exps, same summation order).
      */
     public static void forwardBackward(WorkerPool pool, float[] logits, int logitsOff, int[] targets, int tOff,
                                        int rows, int vocab, float[] losses, int lossOff, float scale) {
@@ -44,23 +46,25 @@ public final class CrossEntropy {
             for (int m = task * ROWS_PER_TASK; m < m1; m++) {
                 int row = logitsOff + m * vocab;
                 int target = targets[tOff + m];
-                float l = logSumExp(logits, row, vocab);
-                losses[lossOff + m] = l - logits[row + target];
+                float targetLogit = logits[row + target];
+                float max = max(logits, row, vocab);
+                float sum = expInPlace(logits, row, vocab, max);
+                losses[lossOff + m] = max + (float) Math.log(sum) - targetLogit;
+                float k = scale / sum;
                 int i = 0;
                 for (int bound = SPECIES.loopBound(vocab); i < bound; i += VL) {
-                    Vec.exp(FloatVector.fromArray(SPECIES, logits, row + i).sub(l)).mul(scale)
-                            .intoArray(logits, row + i);
+                    FloatVector.fromArray(SPECIES, logits, row + i).mul(k).intoArray(logits, row + i);
                 }
                 for (; i < vocab; i++) {
-                    logits[row + i] = Vec.exp(logits[row + i] - l) * scale;
+                    logits[row + i] *= k;
                 }
                 logits[row + target] -= scale;
             }
         });
     }
 
-    /** log Σ exp(x[off..off+n)), stable: max first. */
-    public static float logSumExp(float[] x, int off, int n) {
+    /** max of x[off..off+n). */
+    private static float max(float[] x, int off, int n) {
         FloatVector mv = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         int i = 0;
         int bound = SPECIES.loopBound(n);
@@ -71,8 +75,33 @@ public final class CrossEntropy {
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
+        return max;
+    }
+
+    /** x[i] = exp(x[i] − max) for i in [off, off+n); returns their sum (vector lanes, then the tail). */
+    private static float expInPlace(float[] x, int off, int n, float max) {
         FloatVector sv = FloatVector.zero(SPECIES);
-        for (i = 0; i < bound; i += VL) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += VL) {
+            FloatVector e = Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max));
+            e.intoArray(x, off + i);
+            sv = sv.add(e);
+        }
+        float sum = Vec.sumLanes(sv);
+        for (; i < n; i++) {
+            float e = Vec.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** log Σ exp(x[off..off+n)), stable: max first. */
+    public static float logSumExp(float[] x, int off, int n) {
+        float max = max(x, off, n);
+        FloatVector sv = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += VL) {
             sv = sv.add(Vec.exp(FloatVector.fromArray(SPECIES, x, off + i).sub(max)));
         }
         float sum = Vec.sumLanes(sv);

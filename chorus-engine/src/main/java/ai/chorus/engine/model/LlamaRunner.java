@@ -33,6 +33,9 @@ public final class LlamaRunner {
     private final WorkerPool pool;
     private final Rope rope;
     private final Attention attention;
+    /** Rows of the lm_head processed together in training: 256 × vocab floats stay in cache between passes. */
+    private static final int HEAD_ROWS = 256;
+
     private final int maxBatch;
     private final int maxSeq;
     private final int dim;
@@ -158,7 +161,9 @@ public final class LlamaRunner {
         logits = a.take(rows * vocab);
         proj = a.take(rows * dim);
         int r = (int) rows;
-        long scratch = rows * (2 + 6L * dim + 3L * ffn);
+        // activation gradients, plus the matmul's packed copy of the largest backward B (W of lm_head or gate_up, or hidden)
+        long packedB = Math.max(Math.max((long) vocab * dim, 2L * ffn * dim), rows * ffn);
+        long scratch = rows * (2 + 6L * dim + 3L * ffn) + packedB;
         Memory.ensureAvailable((long) t.size() + a.size() + scratch, "the workspace for batch " + maxBatch
                 + " x sequence " + maxSeq);
         weightsT = new float[t.size()];
@@ -248,6 +253,12 @@ public final class LlamaRunner {
      * leaving the logits [batch·seq, vocab] in the workspace.
      */
     public void forward(int[] tokens, int tokOff, int batch, int seq) {
+        forwardTrunk(tokens, tokOff, batch, seq);
+        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, ldVocab, batch * seq, dim, vocab);
+    }
+
+    /** The forward pass up to the final RMSNorm (lnFinal), without the lm_head. */
+    private void forwardTrunk(int[] tokens, int tokOff, int batch, int seq) {
         checkShape(batch, seq);
         checkTokens(tokens, tokOff, batch * seq, "token");
         ensureTransposed();
@@ -269,7 +280,6 @@ public final class LlamaRunner {
             Residual.forward(pool, acts, residual[l + 1], acts, mid[l], acts, proj, rows * dim);
         }
         RmsNorm.forward(pool, acts, lnFinal, acts, residual[layers], w, layout.finalNorm(), acts, rinvFinal, rows, dim, eps);
-        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, ldVocab, rows, dim, vocab);
     }
 
     /**
@@ -281,11 +291,30 @@ public final class LlamaRunner {
     public double forwardBackward(int[] tokens, int tokOff, int[] targets, int tgtOff, int batch, int seq,
                                   float lossScale) {
         checkTokens(targets, tgtOff, batch * seq, "target");
-        forward(tokens, tokOff, batch, seq);
+        forwardTrunk(tokens, tokOff, batch, seq);
         int rows = batch * seq;
-        CrossEntropy.forwardBackward(pool, acts, logits, targets, tgtOff, rows, vocab, losses, 0, lossScale);
+        headForwardBackward(targets, tgtOff, rows, lossScale);
         backward(tokens, tokOff, batch, seq);
         return sumLosses(rows);
+    }
+
+    /**
+     * The lm_head, the loss and the head's input gradient, HEAD_ROWS rows at a time: a chunk's logits
+     * (HEAD_ROWS × vocab, a few MiB) are written by the matmul, turned into their gradient in place
+     * and read back by dInput while still in cache, instead of three round trips of the whole
+     * [rows, vocab] matrix (64 MiB for every bench config) through memory. Rows are independent in
+     * all three, so the results are those of the unchunked passes. Leaves dlogits in the workspace
+     * and d(lnFinal) in dln.
+     */
+    private void headForwardBackward(int[] targets, int tgtOff, int rows, float lossScale) {
+        float[] w = model.parameterBuffer();
+        for (int r0 = 0; r0 < rows; r0 += HEAD_ROWS) {
+            int n = Math.min(HEAD_ROWS, rows - r0);
+            int chunk = logits + r0 * vocab;
+            Matmul.forward(pool, acts, chunk, acts, lnFinal + r0 * dim, weightsT, lmHeadT, ldVocab, n, dim, vocab);
+            CrossEntropy.forwardBackward(pool, acts, chunk, targets, tgtOff + r0, n, vocab, losses, r0, lossScale);
+            Matmul.backwardInput(pool, dln, r0 * dim, acts, chunk, w, layout.lmHead(), n, dim, vocab, false);
+        }
     }
 
     /** Sum of the per-token losses of the last forward, with targets; no backward. */
@@ -340,8 +369,7 @@ public final class LlamaRunner {
         int rows = batch * seq;
         float[] w = model.parameterBuffer();
         float[] g = model.gradientBuffer();
-        // lm_head and final norm; the logits now hold dlogits
-        Matmul.backwardInput(pool, dln, 0, acts, logits, w, layout.lmHead(), rows, dim, vocab, false);
+        // lm_head's weight gradient and the final norm; the logits hold dlogits, dln holds d(lnFinal)
         Matmul.backwardWeight(pool, g, layout.lmHead(), acts, logits, acts, lnFinal, rows, dim, vocab);
         Arrays.fill(dres, 0, rows * dim, 0f);
         RmsNorm.backward(pool, dres, 0, g, layout.finalNorm(), dln, 0, acts, residual[layers], w, layout.finalNorm(),

@@ -48,6 +48,37 @@ class KernelGradientTest {
         matmulMatchesScalar(67, 300, 70);
     }
 
+    @Test
+    void packingBPanelsChangesNoBitAndBackwardFormsMatchScalar() {
+        // depth 300 = 2 KC slices + 44, 2 NC chunks + 3 scalar columns, 8-row tiles + 3 tail rows
+        int rows = 139, cols = 2 * Matmul.NC + 2 * Matmul.SPECIES.length() + 3, depth = 300;
+        float[] a = randomFloats(random, rows * depth, 1);
+        float[] aT = new float[depth * rows]; // the same A stored transposed, as dW reads dout
+        for (int i = 0; i < rows; i++) {
+            for (int p = 0; p < depth; p++) {
+                aT[p * rows + i] = a[i * depth + p];
+            }
+        }
+        float[] b = randomFloats(random, depth * cols, 1);
+        float[] start = randomFloats(random, rows * cols, 1);
+        for (boolean transposedA : new boolean[] {false, true}) {
+            float[] av = transposedA ? aT : a;
+            int ars = transposedA ? 1 : depth;
+            int acs = transposedA ? rows : 1;
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] inPlace = start.clone();
+                float[] packed = start.clone();
+                float[] ref = start.clone();
+                Matmul.gemm(POOL, rows, cols, depth, av, 0, ars, acs, b, 0, cols, inPlace, 0, cols, accumulate, false);
+                Matmul.gemm(POOL, rows, cols, depth, av, 0, ars, acs, b, 0, cols, packed, 0, cols, accumulate, true);
+                Matmul.gemmScalar(rows, cols, depth, av, 0, ars, acs, b, 0, cols, ref, 0, cols, accumulate);
+                assertThat(packed).as("packed B, transposed A %s, accumulate %s", transposedA, accumulate)
+                        .isEqualTo(inPlace);
+                assertClose("packed B vs scalar", packed, ref, 1e-5);
+            }
+        }
+    }
+
     private void matmulMatchesScalar(int m, int k, int n) {
         float[] x = randomFloats(random, m * k, 1);
         float[] w = randomFloats(random, n * k, 1);
