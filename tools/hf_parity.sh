@@ -2,7 +2,7 @@
 # Checks Chorus against the Hugging Face stack in two halves, because the machine that has Python
 # transformers/tokenizers (e.g. a `device` GPU machine) need not be the one that trains:
 #
-#   tools/hf_parity.sh dump RUN_DIR OUT_DIR   # here: Chorus's logits for RUN's seed and first two experts
+#   tools/hf_parity.sh dump RUN_DIR OUT_DIR   # here: Chorus's logits for RUN's seed, first two experts and merged models
 #                                             # (plus two generated models: tied head, other rope_theta/eps),
 #                                             # and Chorus's ids for held-out Europarl and synthetic text under
 #                                             # RUN's tokenizer and a fresh 8,192 one
@@ -22,9 +22,12 @@ case "${1:-}" in
     java_cmd=(java --add-modules=jdk.incubator.vector -Xmx2g)
     mkdir -p "$out/logits" "$out/tokenizer-run" "$out/tokenizer-8192"
     models=()
-    for job in seed experts/e00 experts/e01; do
+    # the seed, two experts, and the run's merged models (chorus merge), if any
+    jobs=(seed experts/e00 experts/e01)
+    for m in "$run"/merged/*/; do [ -f "$m/model.safetensors" ] && jobs+=("merged/$(basename "$m")"); done
+    for job in "${jobs[@]}"; do
       [ -d "$run/$job" ] || continue
-      name=$(basename "$job"); mkdir -p "$out/logits/$name"
+      name=$(echo "$job" | tr / -); mkdir -p "$out/logits/$name"
       cp "$run/$job/config.json" "$run/$job/model.safetensors" "$out/logits/$name/"
       models+=("$out/logits/$name")
     done
@@ -46,7 +49,7 @@ case "${1:-}" in
       if ! line=$(python3 "$root/tools/check_tokenizer.py" "$out/$t" | tail -1); then status=1; fi
       echo "$t: $line"
     done
-    python3 "$root/tools/check_hf_safetensors.py" "$out/logits/e00" --forward 2>&1 | grep -v 'Loading weights' | tail -3 || status=1
+    python3 "$root/tools/check_hf_safetensors.py" "$out/logits/experts-e00" --forward 2>&1 | grep -v 'Loading weights' | tail -3 || status=1
     exit $status
     ;;
   *) usage ;;
