@@ -66,7 +66,7 @@ class CompletionsHttpTest {
             assertThat(usage.get("completion_tokens").asInt()).isEqualTo(12);
         }
         JsonNode chorus = body.get("chorus");
-        assertThat(chorus.get("router").asText()).isEqualTo("centroid");
+        assertThat(chorus.get("router").asText()).isEqualTo("hybrid");
         assertThat(chorus.get("seed").asLong()).isEqualTo(7);
         JsonNode experts = chorus.get("experts");
         assertThat(experts.size()).isBetween(1, 2);
