@@ -1,13 +1,16 @@
 package ai.chorus.engine.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * A mixture of next-token distributions in probability space, in floats: out[v] = log Σ_j w_j p_j(v),
  * from each expert's log-probabilities (log-softmaxed logits, so p_j(v) = exp(lp_j(v)) ≤ 1 and no
  * per-expert max is needed). One vector pass per expert accumulates w_j · exp(lp_j) into {@code out},
- * then one pass takes the log. Deterministic like the other kernels: {@link Vec#exp} uses only
- * exactly-rounded operations, and the log is {@link Math#log} per element.
+ * then one vector pass takes the log. Deterministic like the other kernels: {@link Vec#exp} and
+ * {@link Vec#log} use only exactly-rounded operations, so the interpreter and C2 agree bit for bit.
  *
  * <p>Vec.exp clamps its input at −87.3, so a mixed probability below {@link #TINY} (every expert gives
  * the token less than e^−69) would be inaccurate in floats; those rare entries are recomputed exactly,
@@ -33,12 +36,25 @@ public final class MixKernel {
             }
         }
         if (first) {
-            java.util.Arrays.fill(out, 0, n, Float.NEGATIVE_INFINITY);
+            Arrays.fill(out, 0, n, Float.NEGATIVE_INFINITY);
             return;
         }
-        for (int v = 0; v < n; v++) {
+        int v = 0;
+        for (int bound = Vec.SPECIES.loopBound(n); v < bound; v += Vec.VL) {
+            FloatVector p = FloatVector.fromArray(Vec.SPECIES, out, v);
+            Vec.log(p).intoArray(out, v);
+            VectorMask<Float> tiny = p.compare(VectorOperators.LT, TINY);
+            if (tiny.anyTrue()) {
+                for (int lane = 0; lane < Vec.VL; lane++) {
+                    if (tiny.laneIsSet(lane)) {
+                        out[v + lane] = (float) exactLogMix(weights, logProbs, v + lane);
+                    }
+                }
+            }
+        }
+        for (; v < n; v++) {
             float p = out[v];
-            out[v] = p >= TINY ? (float) Math.log(p) : (float) exactLogMix(weights, logProbs, v);
+            out[v] = p >= TINY ? Vec.log(p) : (float) exactLogMix(weights, logProbs, v);
         }
     }
 
