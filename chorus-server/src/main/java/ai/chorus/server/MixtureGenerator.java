@@ -97,7 +97,7 @@ public final class MixtureGenerator {
                 throw new CancellationException("stopped while reading the prompt");
             }
             int scored = promptLogLikelihood != null && i + 1 < fed.length ? fed[i + 1] : -1;
-            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1, scored, promptLogLikelihood);
+            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1, scored, promptLogLikelihood, null);
         }
         if (promptLogLikelihood != null) {
             routing = routing.weighed(promptLogLikelihood); // heaviest first; the caches keep the feeding order
@@ -139,7 +139,7 @@ public final class MixtureGenerator {
                 break;
             }
             if (n < out.length) {
-                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true, -1, null);
+                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true, -1, null, weights);
             }
         }
         if (!cut) {
@@ -160,11 +160,17 @@ public final class MixtureGenerator {
 
     /**
      * Feeds one token to every chosen expert; with {@code keep}, stores each one's next-token log-probs;
-     * with {@code scored} ≥ 0, adds each one's log p(scored) to {@code logLikelihood}.
+     * with {@code scored} ≥ 0, adds each one's log p(scored) to {@code logLikelihood}. With
+     * {@code weights}, an expert of weight 0 is skipped: the prompt's likelihood can rule one out
+     * entirely, and the mixture never reads it.
      */
     private static void forwardAll(List<ExpertSet.Choice> choices, int token, int position, KvCache[] caches,
-                                   float[][] logProbs, boolean keep, int scored, double[] logLikelihood) {
+                                   float[][] logProbs, boolean keep, int scored, double[] logLikelihood,
+                                   double[] weights) {
         for (int j = 0; j < caches.length; j++) {
+            if (weights != null && weights[j] == 0) {
+                continue;
+            }
             float[] logits = choices.get(j).expert().forwardToken(token, position, caches[j]);
             if (keep || scored >= 0) {
                 float logZ = CrossEntropy.logSumExp(logits, 0, logits.length);

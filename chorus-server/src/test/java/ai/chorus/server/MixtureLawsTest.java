@@ -168,6 +168,26 @@ class MixtureLawsTest {
     }
 
     @Test
+    void anExpertTheHybridRulesOutLeavesTheOtherAlone() {
+        ExpertSet set = server.experts().current();
+        Expert e00 = set.byId("e00").orElseThrow();
+        Expert e01 = set.byId("e01").orElseThrow();
+        MixtureGenerator mixture = new MixtureGenerator(tokenizer);
+        MixtureGenerator.Params greedy = new MixtureGenerator.Params(12, Sampler.Settings.GREEDY, 0, List.of(), -1);
+        for (String prompt : PROMPTS) {
+            int[] tokens = tokenizer.encode(prompt);
+            MixtureGenerator.Result alone = mixture.generate(tokens,
+                    new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 1.0)), null), greedy, () -> false, p -> { });
+            // a centroid score so far below e00's that no prompt's likelihood brings e01 back: weight 0
+            ExpertSet.Routing ruledOut = new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 0.5),
+                    new ExpertSet.Choice(e01, 0.5)), new double[] {0, -1e6});
+            MixtureGenerator.Result r = mixture.generate(tokens, ruledOut, greedy, () -> false, p -> { });
+            assertThat(r.text()).as(prompt).isEqualTo(alone.text());
+            assertThat(r.experts()).extracting(ExpertSet.Choice::weight).containsExactly(1.0, 0.0);
+        }
+    }
+
+    @Test
     void aMixtureOfOneExpertDecodesAsThatExpertAlone() throws Exception {
         Expert e00 = server.experts().current().byId("e00").orElseThrow();
         MixtureGenerator mixture = new MixtureGenerator(tokenizer);
