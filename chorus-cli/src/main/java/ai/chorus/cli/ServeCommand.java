@@ -43,8 +43,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--router", defaultValue = "centroid", paramLabel = "NAME",
-            description = "centroid (c-BTM, on the prompt) or uniform (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--router", defaultValue = "hybrid", paramLabel = "NAME",
+            description = "hybrid (the centroid router picks the top-k on the prompt, their likelihood of the prompt"
+                    + " weighs them), centroid (c-BTM, on the prompt) or uniform (default: ${DEFAULT-VALUE}).")
     String router;
 
     @Option(names = "--top-k", defaultValue = "2", paramLabel = "K", description = "Experts mixed per prompt (default: ${DEFAULT-VALUE}).")

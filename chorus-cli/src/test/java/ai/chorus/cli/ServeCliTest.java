@@ -20,7 +20,15 @@ class ServeCliTest {
     void refusesRoutersThatNeedMoreThanThePrompt(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("serve", "--run", dir.toString(), "--router", "posterior");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("--router must be one of centroid, uniform");
+        assertThat(r.err()).contains("--router must be one of hybrid, centroid, uniform");
+    }
+
+    @Test
+    void acceptsTheHybridRouter(@TempDir Path dir) {
+        // The options pass; what stops this server is the empty run, not the router.
+        CliRunner.Result r = CliRunner.run("serve", "--run", dir.toString(), "--port", "0", "--router", "hybrid");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).doesNotContain("--router");
     }
 
     @Test

@@ -57,7 +57,7 @@ final class Completions {
     }
 
     /** One prompt of a request, encoded and routed. */
-    private record Prompt(int index, int[] tokens, List<ExpertSet.Choice> experts) {}
+    private record Prompt(int index, int[] tokens, ExpertSet.Routing routing) {}
 
     /** What a streaming worker hands to the HTTP thread. */
     private sealed interface Event permits Routed, Piece, Finished, Failed, AllDone {}
@@ -105,9 +105,9 @@ final class Completions {
                         + tokens.length + " tokens; this server accepts at most " + options.maxPromptTokens()
                         + " (--max-prompt-tokens)");
             }
-            List<ExpertSet.Choice> chosen = experts.route(text, tokens);
+            ExpertSet.Routing chosen = experts.route(text, tokens);
             int context = Integer.MAX_VALUE;
-            for (ExpertSet.Choice c : chosen) {
+            for (ExpertSet.Choice c : chosen.choices()) {
                 context = Math.min(context, c.expert().config().maxPositionEmbeddings());
             }
             if (Math.max(tokens.length, 1) >= context) {
@@ -118,7 +118,7 @@ final class Completions {
             prompts.add(new Prompt(index, tokens, chosen));
         }
         for (Prompt p : prompts) {
-            for (ExpertSet.Choice c : p.experts()) {
+            for (ExpertSet.Choice c : p.routing().choices()) {
                 c.expert().countRouted();
                 metrics.routedTo(c.expert().id());
             }
@@ -130,7 +130,7 @@ final class Completions {
                                              MixtureGenerator.StopSignal stop, MixtureGenerator.TextSink sink) {
         MixtureGenerator.Params params = new MixtureGenerator.Params(request.maxTokens(), request.sampling(),
                 request.seed(), request.stop(), request.logprobs());
-        MixtureGenerator.Result r = generator.generate(prompt.tokens(), prompt.experts(), params, stop, sink);
+        MixtureGenerator.Result r = generator.generate(prompt.tokens(), prompt.routing(), params, stop, sink);
         metrics.tokens(r.promptTokens(), r.completionTokens());
         return r;
     }
@@ -179,12 +179,12 @@ final class Completions {
                 choice.set("logprobs", logprobsJson(r.logprobs()));
             }
             choice.put("finish_reason", r.finishReason());
-            choice.set("chorus", routingJson(prompts.get(i)));
+            choice.set("chorus", routingJson(r.experts()));
             promptTokens += r.promptTokens();
             completionTokens += r.completionTokens();
         }
         body.set("usage", usageJson(promptTokens, completionTokens));
-        body.set("chorus", extensionJson(request, prompts.get(0)));
+        body.set("chorus", extensionJson(request, results.get(0).experts()));
         ctx.status(200).contentType("application/json").result(bytes(body));
     }
 
@@ -221,7 +221,6 @@ final class Completions {
         if (first instanceof Failed failed) {
             throw failure(failed.error());
         }
-        List<Prompt> prompts = ((Routed) first).prompts();
         ctx.status(200);
         ctx.res().setContentType("text/event-stream; charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
@@ -229,6 +228,7 @@ final class Completions {
         OutputStream out = ctx.res().getOutputStream();
         int promptTokens = 0;
         int completionTokens = 0;
+        List<ExpertSet.Choice> firstExperts = null; // the first prompt's, as weighed, for the usage chunk
         try {
             out.flush(); // headers now: the client knows its prompts were accepted
             while (true) {
@@ -242,7 +242,10 @@ final class Completions {
                     send(out, chunk(id, created, piece.index(), piece.text(), null, null));
                 } else if (event instanceof Finished f) {
                     send(out, chunk(id, created, f.prompt().index(), "", f.result().finishReason(),
-                            routingJson(f.prompt())));
+                            routingJson(f.result().experts())));
+                    if (f.prompt().index() == 0) {
+                        firstExperts = f.result().experts();
+                    }
                     promptTokens += f.result().promptTokens();
                     completionTokens += f.result().completionTokens();
                 } else if (event instanceof Failed failed) {
@@ -253,7 +256,7 @@ final class Completions {
                         ObjectNode usage = header(id, created);
                         usage.putArray("choices");
                         usage.set("usage", usageJson(promptTokens, completionTokens));
-                        usage.set("chorus", extensionJson(request, prompts.get(0)));
+                        usage.set("chorus", extensionJson(request, firstExperts));
                         send(out, usage);
                     }
                     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
@@ -335,11 +338,11 @@ final class Completions {
         return usage;
     }
 
-    /** The experts a prompt was routed to, heaviest first: {@code {"experts": [{"id", "weight"}, ...]}}. */
-    private ObjectNode routingJson(Prompt prompt) {
+    /** The experts a prompt was mixed from, heaviest first: {@code {"experts": [{"id", "weight"}, ...]}}. */
+    private ObjectNode routingJson(List<ExpertSet.Choice> experts) {
         ObjectNode o = json.createObjectNode();
         ArrayNode list = o.putArray("experts");
-        for (ExpertSet.Choice c : prompt.experts()) {
+        for (ExpertSet.Choice c : experts) {
             ObjectNode e = list.addObject();
             e.put("id", c.expert().id());
             e.put("weight", c.weight());
@@ -348,7 +351,7 @@ final class Completions {
     }
 
     /** The response's {@code chorus} field: how it was routed, the seed, the first prompt's experts. */
-    private ObjectNode extensionJson(CompletionRequest request, Prompt first) {
+    private ObjectNode extensionJson(CompletionRequest request, List<ExpertSet.Choice> first) {
         ObjectNode o = json.createObjectNode();
         o.put("router", options.router());
         o.put("top_k", options.topK());

@@ -1,6 +1,7 @@
 package ai.chorus.server;
 
 import ai.chorus.core.mix.CentroidRouter;
+import ai.chorus.core.mix.HybridRouter;
 import ai.chorus.core.mix.Router;
 import ai.chorus.core.mix.Routers;
 import ai.chorus.core.mix.RoutingContext;
@@ -20,6 +21,35 @@ import java.util.Optional;
 public final class ExpertSet {
     /** One expert chosen for a request and its mixture weight. */
     public record Choice(Expert expert, double weight) {}
+
+    /**
+     * The experts chosen for a prompt. With {@code hybrid} their weights wait for the prompt's
+     * log-likelihood under each of them, which only running them on the prompt gives:
+     * {@code centroidScores} (aligned with {@code choices}, whose weights meanwhile are the centroid
+     * router's renormalised over the chosen) is then non-null, and {@link #weighed} sets the weights.
+     */
+    public record Routing(List<Choice> choices, double[] centroidScores) {
+        public boolean awaitsLikelihood() {
+            return centroidScores != null;
+        }
+
+        /**
+         * The final routing: the hybrid's posterior weights given {@code promptLogLikelihood[i]} =
+         * Σ log p_i(prompt token | the ones before) for {@code choices[i]}, heaviest first.
+         */
+        public Routing weighed(double[] promptLogLikelihood) {
+            if (centroidScores == null) {
+                return this;
+            }
+            double[] w = new double[choices.size()];
+            HybridRouter.posterior(centroidScores, i -> promptLogLikelihood[i], w);
+            List<Choice> out = new ArrayList<>();
+            for (int i = 0; i < w.length; i++) {
+                out.add(new Choice(choices.get(i).expert(), w[i]));
+            }
+            return new Routing(heaviestFirst(out), null);
+        }
+    }
 
     private final List<Expert> experts;
     private final Router router;
@@ -67,9 +97,10 @@ public final class ExpertSet {
 
     /**
      * The experts to mix for a prompt, heaviest first (weights sum to 1). The router sees the prompt
-     * only; an empty prompt gets the prior.
+     * only; an empty prompt gets the prior. With {@code hybrid} the weights are provisional until
+     * {@link Routing#weighed} (in expert order then, so the scores line up).
      */
-    public List<Choice> route(String prompt, int[] promptTokens) {
+    public Routing route(String prompt, int[] promptTokens) {
         if (router == null) {
             throw new IllegalStateException("no experts loaded");
         }
@@ -79,6 +110,24 @@ public final class ExpertSet {
             context.append(token, null, 0);
         }
         double[] w = new double[experts.size()];
+        if (router instanceof HybridRouter hybrid) {
+            long chosen = hybrid.choose(context, w);
+            List<Expert> picked = new ArrayList<>();
+            double[] scores = new double[Long.bitCount(chosen)];
+            for (int i = 0; i < w.length; i++) {
+                if ((chosen & (1L << i)) != 0) {
+                    scores[picked.size()] = w[i];
+                    picked.add(experts.get(i));
+                }
+            }
+            double[] centroid = new double[scores.length]; // the weights until the likelihoods come
+            HybridRouter.posterior(scores, i -> 0, centroid);
+            List<Choice> provisional = new ArrayList<>();
+            for (int i = 0; i < scores.length; i++) {
+                provisional.add(new Choice(picked.get(i), centroid[i]));
+            }
+            return new Routing(List.copyOf(provisional), scores);
+        }
         router.route(context, w);
         List<Choice> chosen = new ArrayList<>();
         for (int i = 0; i < w.length; i++) {
@@ -86,7 +135,11 @@ public final class ExpertSet {
                 chosen.add(new Choice(experts.get(i), w[i]));
             }
         }
-        chosen.sort((a, b) -> Double.compare(b.weight(), a.weight()));
-        return List.copyOf(chosen);
+        return new Routing(heaviestFirst(chosen), null);
+    }
+
+    private static List<Choice> heaviestFirst(List<Choice> choices) {
+        choices.sort((a, b) -> Double.compare(b.weight(), a.weight()));
+        return List.copyOf(choices);
     }
 }

@@ -48,9 +48,10 @@ public final class MixtureGenerator {
     /**
      * @param finishReason OpenAI's: {@code stop} (end of text or a stop sequence) or {@code length}
      * @param logprobs per generated token, or null when not asked for
+     * @param experts the experts mixed and their weights, heaviest first
      */
     public record Result(String text, int promptTokens, int completionTokens, String finishReason,
-                         List<TokenLogprob> logprobs) {}
+                         List<TokenLogprob> logprobs, List<ExpertSet.Choice> experts) {}
 
     private final BpeTokenizer tokenizer;
 
@@ -63,11 +64,14 @@ public final class MixtureGenerator {
     }
 
     /**
-     * @param choices the experts and weights to mix (non-empty, weights summing to 1)
+     * @param routing the experts and weights to mix (non-empty, weights summing to 1); when it awaits
+     *     the likelihoods ({@code hybrid}), the experts' log-likelihoods of the prompt, summed while
+     *     reading it, set the weights
      * @throws ApiException when the prompt does not fit the experts' context
      */
-    public Result generate(int[] promptTokens, List<ExpertSet.Choice> choices, Params params, StopSignal signal,
+    public Result generate(int[] promptTokens, ExpertSet.Routing routing, Params params, StopSignal signal,
                            TextSink sink) {
+        List<ExpertSet.Choice> choices = routing.choices();
         int k = choices.size();
         int vocab = tokenizer.vocabSize();
         int context = Integer.MAX_VALUE;
@@ -80,19 +84,27 @@ public final class MixtureGenerator {
             throw ApiException.invalid("prompt", "context_length_exceeded", "the prompt is " + fed.length
                     + " tokens; the experts' context is " + context + " tokens, leaving no room to generate");
         }
-        double[] weights = new double[k];
         KvCache[] caches = new KvCache[k];
         float[][] logProbs = new float[k][vocab];
         for (int j = 0; j < k; j++) {
-            weights[j] = choices.get(j).weight();
             caches[j] = choices.get(j).expert().newKvCache(context);
         }
         float[] mixed = k == 1 ? logProbs[0] : new float[vocab];
+        // Σ over the prompt tokens after the first of log p_j(token | the ones before): the hybrid's evidence
+        double[] promptLogLikelihood = routing.awaitsLikelihood() ? new double[k] : null;
         for (int i = 0; i < fed.length; i++) {
             if (signal.stopRequested()) {
                 throw new CancellationException("stopped while reading the prompt");
             }
-            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1);
+            int scored = promptLogLikelihood != null && i + 1 < fed.length ? fed[i + 1] : -1;
+            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1, scored, promptLogLikelihood, null);
+        }
+        if (promptLogLikelihood != null) {
+            routing = routing.weighed(promptLogLikelihood); // heaviest first; the caches keep the feeding order
+        }
+        double[] weights = new double[k];
+        for (int j = 0; j < k; j++) {
+            weights[j] = weightOf(choices.get(j).expert(), routing.choices());
         }
 
         Sampler sampler = new Sampler(params.sampling(), params.seed());
@@ -127,25 +139,49 @@ public final class MixtureGenerator {
                 break;
             }
             if (n < out.length) {
-                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true);
+                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true, -1, null, weights);
             }
         }
         if (!cut) {
             text.finish(decoded);
         }
-        return new Result(decoded.substring(0, text.emittedLength()), promptTokens.length, n, finish, logprobs);
+        return new Result(decoded.substring(0, text.emittedLength()), promptTokens.length, n, finish, logprobs,
+                routing.choices());
     }
 
-    /** Feeds one token to every chosen expert; with {@code keep}, stores each one's next-token log-probs. */
+    private static double weightOf(Expert expert, List<ExpertSet.Choice> weighed) {
+        for (ExpertSet.Choice c : weighed) {
+            if (c.expert() == expert) {
+                return c.weight();
+            }
+        }
+        throw new IllegalStateException("expert " + expert.id() + " lost its weight");
+    }
+
+    /**
+     * Feeds one token to every chosen expert; with {@code keep}, stores each one's next-token log-probs;
+     * with {@code scored} ≥ 0, adds each one's log p(scored) to {@code logLikelihood}. With
+     * {@code weights}, an expert of weight 0 is skipped: the prompt's likelihood can rule one out
+     * entirely, and the mixture never reads it.
+     */
     private static void forwardAll(List<ExpertSet.Choice> choices, int token, int position, KvCache[] caches,
-                                   float[][] logProbs, boolean keep) {
+                                   float[][] logProbs, boolean keep, int scored, double[] logLikelihood,
+                                   double[] weights) {
         for (int j = 0; j < caches.length; j++) {
+            if (weights != null && weights[j] == 0) {
+                continue;
+            }
             float[] logits = choices.get(j).expert().forwardToken(token, position, caches[j]);
-            if (keep) {
+            if (keep || scored >= 0) {
                 float logZ = CrossEntropy.logSumExp(logits, 0, logits.length);
-                float[] lp = logProbs[j];
-                for (int v = 0; v < lp.length; v++) {
-                    lp[v] = logits[v] - logZ;
+                if (scored >= 0) {
+                    logLikelihood[j] += logits[scored] - logZ;
+                }
+                if (keep) {
+                    float[] lp = logProbs[j];
+                    for (int v = 0; v < lp.length; v++) {
+                        lp[v] = logits[v] - logZ;
+                    }
                 }
             }
         }

@@ -51,7 +51,7 @@ class AdminHttpTest {
     void listsEachExpertWithItsDomainAndRoutingCount() {
         http.post("/v1/completions", "{\"model\": \"chorus\", \"prompt\": \"the cat sat\", \"max_tokens\": 1}");
         JsonNode list = http.get("/v1/experts").json();
-        assertThat(list.get("router").asText()).isEqualTo("centroid");
+        assertThat(list.get("router").asText()).isEqualTo("hybrid");
         assertThat(list.get("top_k").asInt()).isEqualTo(2);
         long routed = 0;
         for (JsonNode e : list.get("data")) {
@@ -141,7 +141,7 @@ class AdminHttpTest {
         // The snapshot a request took is untouched by the removal and still generates with e00.
         assertThat(before.experts()).extracting(Expert::id).containsExactly("e00", "e01");
         assertThat(server.experts().current().experts()).extracting(Expert::id).containsExactly("e01");
-        List<ExpertSet.Choice> chosen = before.route("the cat", new int[] {1, 2});
+        ExpertSet.Routing chosen = before.route("the cat", new int[] {1, 2});
         MixtureGenerator generator = new MixtureGenerator(
                 BpeTokenizer.load(ServedRun.get().tokenizerJson()));
         MixtureGenerator.Result r = generator.generate(new int[] {5, 6}, chosen, new MixtureGenerator.Params(8,

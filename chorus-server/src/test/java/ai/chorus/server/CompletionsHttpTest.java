@@ -45,6 +45,22 @@ class CompletionsHttpTest {
     }
 
     @Test
+    void theCentroidRouterStillServesStreamedAndNot() throws Exception {
+        try (ChorusServer centroid = ChorusServer.start(ServedRun.get(), ServeOptions.defaults(0)
+                .withRouter("centroid", 2).withLimits(1, 4, Duration.ofSeconds(60)))) {
+            Http client = new Http(centroid.port());
+            String fields = "\"prompt\": \"the cat\", \"max_tokens\": 4, \"seed\": 5";
+            JsonNode plain = client.post("/v1/completions", request(fields)).json().get("chorus");
+            assertThat(plain.get("router").asText()).isEqualTo("centroid");
+            List<String> events = client.events(request(fields + ", \"stream\": true, "
+                    + "\"stream_options\": {\"include_usage\": true}"));
+            JsonNode streamed = parse(events.get(events.size() - 2)).get("chorus");
+            assertThat(streamed.get("router").asText()).isEqualTo("centroid");
+            assertThat(streamed.get("experts")).isEqualTo(plain.get("experts"));
+        }
+    }
+
+    @Test
     void completesWithUsageAndTheChosenExperts() {
         Http.Response r = http.post("/v1/completions", request(
                 "\"prompt\": \"the cat sat on the mat\", \"max_tokens\": 12, \"seed\": 7"));
@@ -66,7 +82,7 @@ class CompletionsHttpTest {
             assertThat(usage.get("completion_tokens").asInt()).isEqualTo(12);
         }
         JsonNode chorus = body.get("chorus");
-        assertThat(chorus.get("router").asText()).isEqualTo("centroid");
+        assertThat(chorus.get("router").asText()).isEqualTo("hybrid");
         assertThat(chorus.get("seed").asLong()).isEqualTo(7);
         JsonNode experts = chorus.get("experts");
         assertThat(experts.size()).isBetween(1, 2);

@@ -7,12 +7,15 @@ import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.generate.TextGenerator;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
+import ai.chorus.core.mix.HybridRouter;
 import ai.chorus.core.mix.Routers;
 import ai.chorus.core.mix.RoutingContext;
 import ai.chorus.core.mix.TopKRouter;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.engine.model.KvCache;
 import ai.chorus.engine.sample.Sampler;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -52,7 +55,8 @@ class MixtureLawsTest {
         }
         TopKRouter reference = new TopKRouter(new CentroidRouter(ClusterDistances.of("fine", clusters),
                 Routers.DEFAULT_TAU, prior), 1);
-        ExpertSet set = server.experts().current();
+        ExpertSet set = new ExpertSet(server.experts().current().experts(), "centroid", 2, Routers.DEFAULT_TAU,
+                ClusterDistances.of("fine", clusters), prior);
         ExpertSet topOne = new ExpertSet(set.experts(), "centroid", 1, Routers.DEFAULT_TAU,
                 ClusterDistances.of("fine", clusters), prior);
         for (String prompt : PROMPTS) {
@@ -64,15 +68,122 @@ class MixtureLawsTest {
             }
             double[] expected = new double[clusters.experts()];
             reference.route(context, expected);
-            List<ExpertSet.Choice> chosen = topOne.route(prompt, tokens);
+            List<ExpertSet.Choice> chosen = topOne.route(prompt, tokens).choices();
             assertThat(chosen).hasSize(1);
             assertThat(chosen.get(0).expert().cluster()).as(prompt).isEqualTo(argmax(expected));
             // Top-2 of 2 keeps both, with the router's dense weights.
             double[] dense = new double[clusters.experts()];
             new TopKRouter(reference.base(), 2).route(context, dense);
-            for (ExpertSet.Choice c : set.route(prompt, tokens)) {
+            for (ExpertSet.Choice c : set.route(prompt, tokens).choices()) {
                 assertThat(c.weight()).as(prompt).isCloseTo(dense[c.expert().cluster()], offset(1e-12));
             }
+        }
+    }
+
+    @Test
+    void theHybridWeightsAreCoresHybridRouterOnThePrompt() throws Exception {
+        RunDir run = ServedRun.get();
+        ClusterModel clusters = ClusterModel.load(run.clustersDir());
+        double[] prior = new double[clusters.experts()];
+        for (int f = 0; f < clusters.fineClusters(); f++) {
+            prior[clusters.expertOfFine(f)] += clusters.fineTokens(f);
+        }
+        // A high temperature flattens the centroid scores, so the prompt's likelihood decides the weights.
+        double tau = 1e3;
+        HybridRouter reference = new HybridRouter(ClusterDistances.of("fine", clusters), tau, prior, 2);
+        ServeOptions d = ServeOptions.defaults(0);
+        try (ChorusServer hybrid = ChorusServer.start(run, new ServeOptions(d.host(), 0, "hybrid", 2, tau, 1, 4,
+                d.timeout(), d.maxPromptTokens(), d.maxTokens(), d.maxBodyBytes(), null))) {
+            assertHybridWeights(hybrid, reference, clusters.experts());
+        }
+    }
+
+    private static void assertHybridWeights(ChorusServer server, HybridRouter reference, int clusterCount)
+            throws Exception {
+        List<Expert> experts = server.experts().current().experts();
+        Http http = new Http(server.port());
+        double spread = 0; // how far the likelihoods moved the weights from the prior: the test's power
+        for (String prompt : PROMPTS) {
+            int[] tokens = tokenizer.encode(prompt);
+            // The reference context: every prompt token, each after the first with each expert's
+            // log-likelihood of it, from a log-softmax in double of the expert's own logits.
+            float[][] logProbs = new float[clusterCount][1];
+            RoutingContext context = new RoutingContext(clusterCount, (t, n) -> prompt);
+            context.reset(-1);
+            KvCache[] caches = new KvCache[experts.size()];
+            for (Expert e : experts) {
+                caches[e.cluster()] = e.newKvCache(tokens.length + 1);
+            }
+            for (int i = 0; i < tokens.length; i++) {
+                for (Expert e : experts) {
+                    logProbs[e.cluster()][0] = i == 0 ? 0f : (float) logSoftmaxAt(
+                            e.forwardToken(tokens[i - 1], i - 1, caches[e.cluster()]), tokens[i]);
+                }
+                context.append(tokens[i], logProbs, 0);
+            }
+            double[] expected = new double[clusterCount];
+            reference.route(context, expected);
+            spread = Math.max(spread, Math.abs(expected[0] - expected[1]));
+
+            String body = "{\"model\": \"chorus\", \"prompt\": " + json(prompt) + ", \"max_tokens\": 1}";
+            for (boolean stream : new boolean[] {false, true}) {
+                JsonNode chorus = stream
+                        ? Http.JSON.readTree(lastWithUsage(http.events(body.replace("}", ", \"stream\": true, "
+                                + "\"stream_options\": {\"include_usage\": true}}")))).get("chorus")
+                        : http.post("/v1/completions", body).json().get("chorus");
+                assertThat(chorus.get("router").asText()).isEqualTo("hybrid");
+                for (JsonNode weighed : chorus.get("experts")) {
+                    int cluster = server.experts().current().byId(weighed.get("id").asText()).orElseThrow().cluster();
+                    assertThat(weighed.get("weight").asDouble()).as(prompt + (stream ? " streamed" : ""))
+                            .isCloseTo(expected[cluster], offset(1e-5));
+                }
+            }
+        }
+        assertThat(spread).as("some prompt's likelihood must separate the experts").isGreaterThan(0.01);
+    }
+
+    private static double logSoftmaxAt(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float x : logits) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (float x : logits) {
+            sum += Math.exp(x - max);
+        }
+        return logits[token] - max - Math.log(sum);
+    }
+
+    private static String json(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String lastWithUsage(List<String> events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if (events.get(i).contains("\"usage\"")) {
+                return events.get(i);
+            }
+        }
+        throw new AssertionError("no usage chunk in " + events);
+    }
+
+    @Test
+    void anExpertTheHybridRulesOutLeavesTheOtherAlone() {
+        ExpertSet set = server.experts().current();
+        Expert e00 = set.byId("e00").orElseThrow();
+        Expert e01 = set.byId("e01").orElseThrow();
+        MixtureGenerator mixture = new MixtureGenerator(tokenizer);
+        MixtureGenerator.Params greedy = new MixtureGenerator.Params(12, Sampler.Settings.GREEDY, 0, List.of(), -1);
+        for (String prompt : PROMPTS) {
+            int[] tokens = tokenizer.encode(prompt);
+            MixtureGenerator.Result alone = mixture.generate(tokens,
+                    new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 1.0)), null), greedy, () -> false, p -> { });
+            // a centroid score so far below e00's that no prompt's likelihood brings e01 back: weight 0
+            ExpertSet.Routing ruledOut = new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 0.5),
+                    new ExpertSet.Choice(e01, 0.5)), new double[] {0, -1e6});
+            MixtureGenerator.Result r = mixture.generate(tokens, ruledOut, greedy, () -> false, p -> { });
+            assertThat(r.text()).as(prompt).isEqualTo(alone.text());
+            assertThat(r.experts()).extracting(ExpertSet.Choice::weight).containsExactly(1.0, 0.0);
         }
     }
 
@@ -85,7 +196,8 @@ class MixtureLawsTest {
                 String expected = alone.generate(prompt, 20, Sampler.Settings.GREEDY, 0, piece -> { }).text();
                 StringBuilder pieces = new StringBuilder();
                 MixtureGenerator.Result r = mixture.generate(tokenizer.encode(prompt),
-                        List.of(new ExpertSet.Choice(e00, 1.0)), new MixtureGenerator.Params(20,
+                        new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 1.0)), null),
+                        new MixtureGenerator.Params(20,
                                 Sampler.Settings.GREEDY, 0, List.of(), -1), () -> false, pieces::append);
                 assertThat(r.text()).as(prompt).isEqualTo(expected);
                 assertThat(pieces.toString()).isEqualTo(expected);

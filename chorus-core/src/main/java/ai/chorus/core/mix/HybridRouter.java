@@ -1,5 +1,7 @@
 package ai.chorus.core.mix;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * Centroid selection, posterior weighting: c-BTM's centroid router picks the k experts that run, and
  * BTM's posterior over the context — with the centroid scores as its prior — weighs them:
@@ -47,32 +49,56 @@ public final class HybridRouter implements Router {
 
     @Override
     public void route(RoutingContext context, double[] out) {
+        long chosen = choose(context, out); // out holds the centroid scores, then (in place) the weights
+        for (int j = 0; j < out.length; j++) {
+            if ((chosen & (1L << j)) == 0) {
+                out[j] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        posterior(out, context::logLikelihood, out);
+    }
+
+    /**
+     * The selection half, for callers that learn the likelihoods later (a server prefilling the prompt
+     * on the chosen experts only): writes every expert's centroid score −d_j²/τ (the log prior on an
+     * empty context) into {@code scores[0, K)} and returns the k best as a bit set (bit j = expert j
+     * runs), the lower index winning a tie (as {@link Weights#keepTopK}). Only the context's text is read.
+     */
+    public long choose(RoutingContext context, double[] scores) {
         int n = logPrior.length;
-        double[] score = out; // the centroid scores first, then (in place) the weights
         if (context.isEmpty()) {
-            System.arraycopy(logPrior, 0, score, 0, n);
+            System.arraycopy(logPrior, 0, scores, 0, n);
         } else {
             double[] d = distances.of(context.text());
             if (d.length != n) {
                 throw new IllegalStateException("centroid distances for " + d.length + " experts, router has " + n);
             }
             for (int j = 0; j < n; j++) {
-                score[j] = -d[j] / tau;
+                scores[j] = -d[j] / tau;
             }
         }
-        // selection: the k best centroid scores, the lower index winning a tie (as Weights.keepTopK)
-        long chosen = 0; // bit j = expert j runs; K ≤ 64 (Weights.requireExperts)
+        long chosen = 0; // K ≤ 64 (Weights.requireExperts)
         for (int r = 0; r < k; r++) {
             int best = -1;
             for (int j = 0; j < n; j++) {
-                if ((chosen & (1L << j)) == 0 && (best < 0 || score[j] > score[best])) {
+                if ((chosen & (1L << j)) == 0 && (best < 0 || scores[j] > scores[best])) {
                     best = j;
                 }
             }
             chosen |= 1L << best;
         }
-        for (int j = 0; j < n; j++) {
-            score[j] = (chosen & (1L << j)) != 0 ? score[j] + context.logLikelihood(j) : Double.NEGATIVE_INFINITY;
+        return chosen;
+    }
+
+    /**
+     * The weighing half: w_j = softmax_j(score_j + logLikelihood(j)), the posterior with the centroid
+     * scores as its log prior. An expert scored −∞ (not chosen) gets weight 0 and its likelihood is not
+     * asked for. {@code out} may be {@code scores}.
+     */
+    public static void posterior(double[] scores, IntToDoubleFunction logLikelihood, double[] out) {
+        for (int j = 0; j < scores.length; j++) {
+            out[j] = scores[j] == Double.NEGATIVE_INFINITY
+                    ? Double.NEGATIVE_INFINITY : scores[j] + logLikelihood.applyAsDouble(j);
         }
         Weights.softmaxInPlace(out);
     }

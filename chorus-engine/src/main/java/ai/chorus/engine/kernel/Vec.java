@@ -62,6 +62,60 @@ final class Vec {
         return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (0x4B400000 - 127)) << 23);
     }
 
+    private static final float SQRT_HALF = 0.707106781186547524f;
+
+    /**
+     * ln x per lane for positive normal x (Cephes logf polynomial, ~1 ulp); zero, subnormal, negative
+     * and non-finite inputs are the caller's to exclude. x = m·2^e with m in [√½, √2), ln x = ln m + e·ln 2.
+     */
+    static FloatVector log(FloatVector x) {
+        IntVector bits = x.viewAsIntegralLanes();
+        // m in [0.5, 1): the mantissa with the exponent of 0.5; e the matching power of two
+        FloatVector m = bits.and(0x007FFFFF).or(0x3F000000).viewAsFloatingLanes();
+        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
+        var small = m.compare(VectorOperators.LT, SQRT_HALF);
+        e = e.sub(FloatVector.broadcast(SPECIES, 1f), small);
+        FloatVector f = m.add(m, small).sub(1f); // m < √½: 2m − 1, else m − 1
+        FloatVector z = f.mul(f);
+        FloatVector y = f.fma(FloatVector.broadcast(SPECIES, 7.0376836292e-2f), FloatVector.broadcast(SPECIES, -1.1514610310e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, 1.1676998740e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, -1.2420140846e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, 1.4249322787e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, -1.6668057665e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, 2.0000714765e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, -2.4999993993e-1f));
+        y = y.fma(f, FloatVector.broadcast(SPECIES, 3.3333331174e-1f));
+        y = y.mul(f).mul(z);
+        y = e.fma(FloatVector.broadcast(SPECIES, LN2_LO), y);
+        y = z.fma(FloatVector.broadcast(SPECIES, -0.5f), y);
+        return e.fma(FloatVector.broadcast(SPECIES, LN2_HI), f.add(y));
+    }
+
+    /** The scalar twin of {@link #log(FloatVector)}: bit-identical per element. */
+    static float log(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        float m = Float.intBitsToFloat((bits & 0x007FFFFF) | 0x3F000000);
+        float e = (bits >>> 23) - 126;
+        boolean small = m < SQRT_HALF;
+        if (small) {
+            e -= 1f;
+        }
+        float f = (small ? m + m : m) - 1f;
+        float z = f * f;
+        float y = Math.fma(f, 7.0376836292e-2f, -1.1514610310e-1f);
+        y = Math.fma(y, f, 1.1676998740e-1f);
+        y = Math.fma(y, f, -1.2420140846e-1f);
+        y = Math.fma(y, f, 1.4249322787e-1f);
+        y = Math.fma(y, f, -1.6668057665e-1f);
+        y = Math.fma(y, f, 2.0000714765e-1f);
+        y = Math.fma(y, f, -2.4999993993e-1f);
+        y = Math.fma(y, f, 3.3333331174e-1f);
+        y = y * f * z;
+        y = Math.fma(e, LN2_LO, y);
+        y = Math.fma(z, -0.5f, y);
+        return Math.fma(e, LN2_HI, f + y);
+    }
+
     /** Rotations by VL/2, VL/4, …, 1 lanes: the fixed tree of {@link #sumLanes}. */
     private static final VectorShuffle<Float>[] FOLDS = folds();
 

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** The deterministic exp and lane sum that replace lanewise(EXP) and reduceLanes(ADD). */
+/** The deterministic exp, log and lane sum that replace lanewise(EXP), lanewise(LOG) and reduceLanes(ADD). */
 class VecTest {
 
     @Test
@@ -27,6 +27,26 @@ class VecTest {
                 }
             }
         }
+    }
+
+    @Test
+    void vectorLogEqualsItsScalarTwinBitForBitAndMathLogClosely() {
+        float[] x = new float[Vec.VL];
+        // every binade of the positive normal floats, at irregular points within each
+        for (float start = Float.MIN_NORMAL; start < 1e38f; start *= 1.37f) {
+            for (int i = 0; i < Vec.VL; i++) {
+                x[i] = start * (1f + 0.113f * i);
+            }
+            FloatVector l = Vec.log(FloatVector.fromArray(Vec.SPECIES, x, 0));
+            for (int i = 0; i < Vec.VL; i++) {
+                float scalar = Vec.log(x[i]);
+                assertThat(Float.floatToRawIntBits(l.lane(i))).as("log(%s)", x[i])
+                        .isEqualTo(Float.floatToRawIntBits(scalar));
+                double exact = Math.log(x[i]);
+                assertThat((double) scalar).as("log(%s)", x[i]).isCloseTo(exact, within(1.2e-7 * Math.max(1, Math.abs(exact))));
+            }
+        }
+        assertThat(Vec.log(1f)).isZero();
     }
 
     @Test
