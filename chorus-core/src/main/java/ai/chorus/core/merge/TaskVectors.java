@@ -1,5 +1,7 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
+
 /**
  * The two ways task-vector methods combine what survives of each τ_i = θ_i − θ_0: a plain weighted sum
  * (task arithmetic, DARE) or TIES's sign election with a disjoint mean (TIES, DARE + TIES).
@@ -7,15 +9,42 @@ package ai.chorus.core.merge;
  * <p>τ is never stored whole: a tensor is merged in blocks of {@value #BLOCK} entries, for which each
  * model's surviving, weighted entries w_i · s · τ_i are first computed into a small scratch row (a tight
  * loop of the method's own {@link Survivors}), then combined. Entries are computed in double, where the
- * difference of two floats is exact, so merging leaves every input untouched.
+ * difference of two floats is exact, so merging leaves every input untouched. Blocks are independent, so
+ * with a {@link WorkerPool} they run on its threads, each with scratch rows of its own; every entry is
+ * computed the same way whichever thread takes its block.
  */
 final class TaskVectors {
     static final int BLOCK = 2048;
-    private final double[][] kept;
+    private final int models;
+    /** Scratch rows per thread: kept[worker][model][j − from]. */
+    private double[][][] kept;
 
-    /** Scratch for {@code models} models; one instance per method, used by one thread at a time. */
+    /** Scratch for {@code models} models; one instance per method, used by one merge at a time. */
     TaskVectors(int models) {
-        kept = new double[models][BLOCK];
+        this.models = models;
+        this.kept = new double[1][models][BLOCK];
+    }
+
+    /** One block [from, to) of a tensor, merged with one thread's scratch rows. */
+    @FunctionalInterface
+    private interface Block {
+        void merge(int from, int to, double[][] kept);
+    }
+
+    /** Runs {@code block} over the tensor's blocks: in order on this thread without a pool, else on the pool. */
+    private void forEachBlock(int size, WorkerPool pool, Block block) {
+        int blocks = (size + BLOCK - 1) / BLOCK;
+        if (pool == null) {
+            for (int b = 0; b < blocks; b++) {
+                block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), kept[0]);
+            }
+            return;
+        }
+        if (kept.length < pool.threads()) {
+            kept = new double[pool.threads()][models][BLOCK];
+        }
+        double[][][] scratch = kept;
+        pool.run(blocks, (b, worker) -> block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), scratch[worker]));
     }
 
     /** Which entries of a task vector survive sparsification, and how they are scaled. */
@@ -59,11 +88,11 @@ final class TaskVectors {
     }
 
     /** θ_0 + λ Σ_i w_i s_i τ_i. */
-    void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+    void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
+             WorkerPool pool) {
         float[][] models = t.models();
         float[] base = t.base();
-        for (int from = 0; from < t.size(); from += BLOCK) {
-            int to = Math.min(t.size(), from + BLOCK);
+        forEachBlock(t.size(), pool, (from, to, kept) -> {
             for (int i = 0; i < models.length; i++) {
                 survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
             }
@@ -74,7 +103,7 @@ final class TaskVectors {
                 }
                 out[j] = (float) (base[j] + lambda * mixed);
             }
-        }
+        });
     }
 
     /**
@@ -82,11 +111,11 @@ final class TaskVectors {
      * weighted mean is taken over the non-zero τ̂_i that agree with it; θ_0 + λ · that mean. As mergekit
      * does: a sum of exactly 0 elects +.
      */
-    void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+    void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
+                             WorkerPool pool) {
         float[][] models = t.models();
         float[] base = t.base();
-        for (int from = 0; from < t.size(); from += BLOCK) {
-            int to = Math.min(t.size(), from + BLOCK);
+        forEachBlock(t.size(), pool, (from, to, kept) -> {
             for (int i = 0; i < models.length; i++) {
                 survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
             }
@@ -106,6 +135,6 @@ final class TaskVectors {
                 }
                 out[j] = weight == 0 ? base[j] : (float) (base[j] + lambda * (agreeing / weight));
             }
-        }
+        });
     }
 }
