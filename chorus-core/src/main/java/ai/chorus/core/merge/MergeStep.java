@@ -100,12 +100,13 @@ public final class MergeStep {
         Map<String, int[]> shapes = Checkpoints.expectedShapes(config.model());
 
         List<MergeInput> readers = new ArrayList<>();
-        ExecutorService readAhead = Executors.newFixedThreadPool(
-                Math.min(inputs.size(), Runtime.getRuntime().availableProcessors()), r -> {
-                    Thread t = new Thread(r, "merge-read");
-                    t.setDaemon(true);
-                    return t;
-                });
+        // One thread per input, even beyond the cores: each input's hash is one sequential stream, and three
+        // streams time-sliced over two cores finish together, where two threads would leave the third for last.
+        ExecutorService readAhead = Executors.newFixedThreadPool(inputs.size(), r -> {
+            Thread t = new Thread(r, "merge-read");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             for (Path in : inputs) {
                 readers.add(MergeInput.open(in.resolve(Checkpoints.WEIGHTS_FILE)));
