@@ -1,6 +1,11 @@
 package ai.chorus.core.merge;
 
 import ai.chorus.engine.parallel.WorkerPool;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two ways task-vector methods combine what survives of each τ_i = θ_i − θ_0: a plain weighted sum
@@ -15,14 +20,18 @@ import ai.chorus.engine.parallel.WorkerPool;
  */
 final class TaskVectors {
     static final int BLOCK = 2048;
+    private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
     private final int models;
-    /** Scratch rows per thread: kept[worker][model][j − from]. */
+    /**
+     * Scratch rows per thread: kept[worker][model][j − from], then two rows for TIES's combine: λ · the
+     * agreeing mean, and the agreeing weight.
+     */
     private double[][][] kept;
 
     /** Scratch for {@code models} models; one instance per method, used by one merge at a time. */
     TaskVectors(int models) {
         this.models = models;
-        this.kept = new double[1][models][BLOCK];
+        this.kept = new double[1][models + 2][BLOCK];
     }
 
     /** One block [from, to) of a tensor, merged with one thread's scratch rows. */
@@ -41,7 +50,7 @@ final class TaskVectors {
             return;
         }
         if (kept.length < pool.threads()) {
-            kept = new double[pool.threads()][models][BLOCK];
+            kept = new double[pool.threads()][models + 2][BLOCK];
         }
         double[][][] scratch = kept;
         pool.run(blocks, (b, worker) -> block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), scratch[worker]));
@@ -119,22 +128,62 @@ final class TaskVectors {
             for (int i = 0; i < models.length; i++) {
                 survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
             }
+            electSignAndAverage(kept, to - from, weights, lambda);
+            double[] scaledMean = kept[models.length];
+            double[] agreeingWeight = kept[models.length + 1];
             for (int j = from; j < to; j++) {
-                double vote = 0;
-                for (int i = 0; i < models.length; i++) {
-                    vote += kept[i][j - from];
-                }
-                long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE; // the sign bit; +0 elects +
-                double agreeing = 0;
-                double weight = 0;
-                for (int i = 0; i < models.length; i++) {
-                    long k = Double.doubleToRawLongBits(kept[i][j - from]);
-                    long agrees = ~((k ^ elected) >> 63) & nonZero(k);
-                    agreeing += select(k, agrees);
-                    weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
-                }
-                out[j] = weight == 0 ? base[j] : (float) (base[j] + lambda * (agreeing / weight));
+                out[j] = agreeingWeight[j - from] == 0 ? base[j] : (float) (base[j] + scaledMean[j - from]);
             }
         });
+    }
+
+    /**
+     * The per-entry part of TIES over one block, in vector lanes: from rows kept[0, n) of w_i τ̂_i, writes
+     * λ · (Σ agreeing w_i τ̂_i) / (Σ agreeing w_i) into row n and Σ agreeing w_i into row n + 1. Every lane
+     * does exactly the scalar sums, in model order (a dropped entry adds +0, as the scalar code did), so the
+     * result is bit for bit the scalar one; the tail past the last full vector is scalar.
+     */
+    private static void electSignAndAverage(double[][] kept, int count, double[] weights, double lambda) {
+        int n = weights.length;
+        double[] scaledMean = kept[n];
+        double[] agreeingWeight = kept[n + 1];
+        DoubleVector zero = DoubleVector.zero(LANES);
+        int r = 0;
+        for (int bound = LANES.loopBound(count); r < bound; r += LANES.length()) {
+            DoubleVector vote = zero;
+            for (int i = 0; i < n; i++) {
+                vote = vote.add(DoubleVector.fromArray(LANES, kept[i], r));
+            }
+            LongVector elected = vote.viewAsIntegralLanes().and(Long.MIN_VALUE); // the sign bit; +0 elects +
+            DoubleVector agreeing = zero;
+            DoubleVector weight = zero;
+            for (int i = 0; i < n; i++) {
+                DoubleVector k = DoubleVector.fromArray(LANES, kept[i], r);
+                VectorMask<Double> agrees = k.compare(VectorOperators.NE, 0.0)
+                        .and(k.viewAsIntegralLanes().lanewise(VectorOperators.XOR, elected)
+                                .compare(VectorOperators.GE, 0L).cast(LANES));
+                agreeing = agreeing.add(zero.blend(k, agrees));
+                weight = weight.add(zero.blend(weights[i], agrees));
+            }
+            agreeing.div(weight).mul(lambda).intoArray(scaledMean, r);
+            weight.intoArray(agreeingWeight, r);
+        }
+        for (; r < count; r++) {
+            double vote = 0;
+            for (int i = 0; i < n; i++) {
+                vote += kept[i][r];
+            }
+            long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE;
+            double agreeing = 0;
+            double weight = 0;
+            for (int i = 0; i < n; i++) {
+                long k = Double.doubleToRawLongBits(kept[i][r]);
+                long agrees = ~((k ^ elected) >> 63) & nonZero(k);
+                agreeing += select(k, agrees);
+                weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
+            }
+            scaledMean[r] = lambda * (agreeing / weight);
+            agreeingWeight[r] = weight;
+        }
     }
 }
