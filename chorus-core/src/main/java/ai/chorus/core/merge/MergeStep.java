@@ -40,12 +40,13 @@ import java.util.stream.Stream;
  * + {@code model.safetensors} + {@code provenance.json}), which evaluates, generates and serves like any
  * expert.
  *
- * <p>Streams: tensor by tensor, each input's tensor is read from its memory-mapped safetensors file into one
- * reused buffer per input, merged into one output buffer, and written out before the next is read (the
- * output's header is written first, from the known shapes). Memory is therefore about (inputs + 1) times
- * the largest tensor, whatever the size of the models. The inputs' SHA-256 is computed on a second thread
- * while the merge runs. The folder is staged beside the target and moved into place at the end, so a
- * failed merge leaves nothing behind and an existing folder untouched.
+ * <p>Streams: tensor by tensor, each input's tensor is read ({@link MergeInput}: positional reads, the same
+ * bytes feeding the input's SHA-256 for provenance, so every input is read once) into one reused buffer per
+ * input, merged into one output buffer with the work split over the cores, and written out while the
+ * inputs' next tensor is being read (the output's header is written first, from the known shapes). Memory
+ * is therefore about (inputs + 1) times the largest tensor, whatever the size of the models. The folder is
+ * staged beside the target and moved into place at the end, so a failed merge leaves nothing behind and an
+ * existing folder untouched.
  */
 public final class MergeStep {
     public static final String PROVENANCE = "provenance.json";
