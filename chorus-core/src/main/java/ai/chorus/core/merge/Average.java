@@ -1,6 +1,7 @@
 package ai.chorus.core.merge;
 
 import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -83,8 +84,24 @@ final class Average implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
-        float[][] models = t.models();
-        for (int j = 0; j < t.size(); j++) {
+        mix(t.models(), out, 0, t.size());
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out, WorkerPool pool) {
+        if (pool == null) {
+            merge(t, out);
+            return;
+        }
+        int size = t.size();
+        int blocks = (size + TaskVectors.BLOCK - 1) / TaskVectors.BLOCK;
+        pool.run(blocks, (b, worker) -> mix(t.models(), out, b * TaskVectors.BLOCK,
+                Math.min(size, (b + 1) * TaskVectors.BLOCK)));
+    }
+
+    /** out[j] = Σ_i w_i models[i][j] for j in [from, to), each entry on its own: blocks may run in any order. */
+    private void mix(float[][] models, float[] out, int from, int to) {
+        for (int j = from; j < to; j++) {
             double mixed = 0;
             for (int i = 0; i < models.length; i++) {
                 mixed += weights[i] * models[i][j];

@@ -1,5 +1,6 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Map;
 
 /**
@@ -64,6 +65,11 @@ final class Dare implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
+        merge(t, out, null);
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out, WorkerPool pool) {
         TaskVectors.Survivors kept = TaskVectors.Survivors.ALL;
         if (drop > 0) {
             long tensorSeed = mix(seed ^ mix(t.name().hashCode()));
@@ -79,9 +85,9 @@ final class Dare implements MergeMethod {
             };
         }
         if (ties) {
-            taskVectors.electSignAndAverage(t, weights, lambda, kept, out);
+            taskVectors.electSignAndAverage(t, weights, lambda, kept, out, pool);
         } else {
-            taskVectors.sum(t, weights, lambda, kept, out);
+            taskVectors.sum(t, weights, lambda, kept, out, pool);
         }
     }
 

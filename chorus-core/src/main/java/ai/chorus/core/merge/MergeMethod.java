@@ -1,5 +1,6 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Map;
 
 /**
@@ -26,6 +27,15 @@ public interface MergeMethod {
      * never writes them; the arrays may be longer than {@code size}.
      */
     void merge(Tensor tensor, float[] out);
+
+    /**
+     * As {@link #merge(Tensor, float[])}, with the work split over {@code pool}'s threads where the method
+     * allows it; the result is the same, bit for bit, whatever the number of threads. Methods whose work
+     * does not split (slerp's norms) keep this default.
+     */
+    default void merge(Tensor tensor, float[] out, WorkerPool pool) {
+        merge(tensor, out);
+    }
 
     /**
      * One tensor of every input model: {@code models[i][0, size)} is model i's, {@code base} the base model's

@@ -17,6 +17,7 @@ import ai.chorus.engine.io.HfConfig;
 import ai.chorus.engine.io.SafetensorsReader;
 import ai.chorus.engine.io.SafetensorsWriter;
 import ai.chorus.engine.io.TensorInfo;
+import ai.chorus.engine.parallel.WorkerPool;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -39,12 +40,13 @@ import java.util.stream.Stream;
  * + {@code model.safetensors} + {@code provenance.json}), which evaluates, generates and serves like any
  * expert.
  *
- * <p>Streams: tensor by tensor, each input's tensor is read from its memory-mapped safetensors file into one
- * reused buffer per input, merged into one output buffer, and written out before the next is read (the
- * output's header is written first, from the known shapes). Memory is therefore about (inputs + 1) times
- * the largest tensor, whatever the size of the models. The inputs' SHA-256 is computed on a second thread
- * while the merge runs. The folder is staged beside the target and moved into place at the end, so a
- * failed merge leaves nothing behind and an existing folder untouched.
+ * <p>Streams: tensor by tensor, each input's tensor is read ({@link MergeInput}: positional reads, the same
+ * bytes feeding the input's SHA-256 for provenance, so every input is read once) into one reused buffer per
+ * input, merged into one output buffer with the work split over the cores, and written out while the
+ * inputs' next tensor is being read (the output's header is written first, from the known shapes). Memory
+ * is therefore about (inputs + 1) times the largest tensor, whatever the size of the models. The folder is
+ * staged beside the target and moved into place at the end, so a failed merge leaves nothing behind and an
+ * existing folder untouched.
  */
 public final class MergeStep {
     public static final String PROVENANCE = "provenance.json";
@@ -98,32 +100,33 @@ public final class MergeStep {
         HfConfig config = sameConfig(inputs);
         Map<String, int[]> shapes = Checkpoints.expectedShapes(config.model());
 
-        List<SafetensorsReader> readers = new ArrayList<>();
-        ExecutorService hasher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "merge-sha256");
+        List<MergeInput> readers = new ArrayList<>();
+        // One thread per input, even beyond the cores: each input's hash is one sequential stream, and three
+        // streams time-sliced over two cores finish together, where two threads would leave the third for last.
+        ExecutorService readAhead = Executors.newFixedThreadPool(inputs.size(), r -> {
+            Thread t = new Thread(r, "merge-read");
             t.setDaemon(true);
             return t;
         });
         try {
             for (Path in : inputs) {
-                readers.add(SafetensorsReader.open(in.resolve(Checkpoints.WEIGHTS_FILE)));
-                requireShapes(readers.get(readers.size() - 1), shapes);
+                readers.add(MergeInput.open(in.resolve(Checkpoints.WEIGHTS_FILE)));
+                requireShapes(readers.get(readers.size() - 1).reader(), shapes);
             }
             long largest = shapes.values().stream().mapToLong(FloatTensor::numel).max().orElse(0);
             requireHeap(largest, inputs.size() + 1);
-            Map<Path, Future<String>> hashes = new LinkedHashMap<>();
-            for (Path in : inputs) {
-                hashes.computeIfAbsent(in,
-                        p -> hasher.submit(() -> TrainJob.sha256(p.resolve(Checkpoints.WEIGHTS_FILE))));
-            }
 
             Files.createDirectories(target.getParent());
             Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".merge-");
             AtomicFiles.relaxPermissions(staging);
             try {
                 Merged merged = stream(method, readers, base != null, shapes, (int) largest,
-                        staging.resolve(Checkpoints.WEIGHTS_FILE), progress);
+                        staging.resolve(Checkpoints.WEIGHTS_FILE), readAhead, progress);
                 config.write(staging.resolve(HfConfig.FILE_NAME));
+                Map<Path, String> hashes = new LinkedHashMap<>();
+                for (int i = 0; i < inputs.size(); i++) {
+                    hashes.put(inputs.get(i), readers.get(i).sha256());
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Result result = new Result(target, method.name(), shapes.size(), merged.elements, merged.bytesRead,
                         merged.elements * Float.BYTES, seconds);
@@ -135,8 +138,8 @@ public final class MergeStep {
                 FileTrees.delete(staging);
             }
         } finally {
-            hasher.shutdownNow();
-            for (SafetensorsReader r : readers) {
+            readAhead.shutdownNow();
+            for (MergeInput r : readers) {
                 r.close();
             }
         }
@@ -144,13 +147,23 @@ public final class MergeStep {
 
     private record Merged(long elements, long bytesRead) {}
 
-    /** The streaming loop: one tensor of every input in, one merged tensor out, in the model's tensor order. */
-    private static Merged stream(MergeMethod method, List<SafetensorsReader> readers, boolean withBase,
-                                 Map<String, int[]> shapes, int largest, Path file, Progress progress)
-            throws IOException {
+    /**
+     * The streaming loop: one tensor of every input in, one merged tensor out, in the model's tensor order.
+     * Each input's next tensor is read (and hashed) on its own task while the previous merged tensor is being
+     * written, so reading overlaps writing and the inputs are read side by side; the input buffers are reused,
+     * so a read starts only once the merge of the tensor before is done.
+     */
+    private static Merged stream(MergeMethod method, List<MergeInput> readers, boolean withBase,
+                                 Map<String, int[]> shapes, int largest, Path file, ExecutorService readAhead,
+                                 Progress progress) throws IOException {
         int modelCount = withBase ? readers.size() - 1 : readers.size();
         float[][] models = new float[modelCount][largest];
         float[] base = withBase ? new float[largest] : null;
+        float[][] buffers = new float[readers.size()][];
+        System.arraycopy(models, 0, buffers, 0, modelCount);
+        if (withBase) {
+            buffers[modelCount] = base;
+        }
         float[] out = new float[largest];
         List<SafetensorsWriter.Spec> specs = new ArrayList<>();
         long total = 0;
@@ -158,21 +171,71 @@ public final class MergeStep {
             specs.add(new SafetensorsWriter.Spec(e.getKey(), e.getValue()));
             total += FloatTensor.numel(e.getValue());
         }
-        long[] bytesRead = {0};
-        try (Progress.Task task = progress.start("merge " + method.name(), total * Float.BYTES, "B")) {
+        long bytesRead = 0;
+        for (MergeInput r : readers) {
+            for (SafetensorsWriter.Spec spec : specs) {
+                bytesRead += r.reader().info(spec.name()).byteLength();
+            }
+        }
+        List<Future<?>> pending = new ArrayList<>();
+        int[] next = {0};
+        try (WorkerPool arithmetic = WorkerPool.ofAvailableProcessors();
+             Progress.Task task = progress.start("merge " + method.name(), total * Float.BYTES, "B")) {
+            if (!specs.isEmpty()) {
+                readAll(readers, buffers, specs.get(0).name(), readAhead, pending);
+            }
             SafetensorsWriter.write(file, specs, Map.of("chorus.merge", method.name()), spec -> {
-                for (int r = 0; r < readers.size(); r++) {
-                    TensorInfo info = readers.get(r).info(spec.name());
-                    readers.get(r).readInto(info, r < modelCount ? models[r] : base, 0);
-                    bytesRead[0] += info.byteLength();
-                }
+                awaitAll(pending);
                 int size = (int) FloatTensor.numel(spec.shape());
-                method.merge(new MergeMethod.Tensor(spec.name(), size, models, base), out);
+                method.merge(new MergeMethod.Tensor(spec.name(), size, models, base), out, arithmetic);
+                if (++next[0] < specs.size()) {
+                    readAll(readers, buffers, specs.get(next[0]).name(), readAhead, pending);
+                }
                 task.advance((long) size * Float.BYTES);
                 return new FloatTensor(spec.name(), spec.shape(), out, 0);
             });
+        } finally {
+            for (Future<?> f : pending) {
+                f.cancel(true);
+            }
         }
-        return new Merged(total, bytesRead[0]);
+        return new Merged(total, bytesRead);
+    }
+
+    /** Starts reading tensor {@code name} of every input into its buffer, one task per input. */
+    private static void readAll(List<MergeInput> readers, float[][] buffers, String name, ExecutorService readAhead,
+                                List<Future<?>> pending) {
+        pending.clear();
+        for (int r = 0; r < readers.size(); r++) {
+            MergeInput input = readers.get(r);
+            float[] buffer = buffers[r];
+            pending.add(readAhead.submit(() -> {
+                input.readInto(name, buffer);
+                return null;
+            }));
+        }
+    }
+
+    /** Waits for every read, rethrowing the first failure as it was (an InvalidInputException stays one). */
+    private static void awaitAll(List<Future<?>> pending) throws IOException {
+        try {
+            for (Future<?> f : pending) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the inputs", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pending.clear();
+        }
     }
 
     /**
@@ -332,7 +395,7 @@ public final class MergeStep {
 
     private static void writeProvenance(Path file, MergeRecipe recipe, Path recipeFile, MergeMethod method,
                                         List<Path> models, List<String> refs, Path base,
-                                        Map<Path, Future<String>> hashes, Result result) throws IOException {
+                                        Map<Path, String> hashes, Result result) throws IOException {
         ObjectNode p = RunSpec.JSON.createObjectNode();
         p.put("format", FORMAT);
         p.put("kind", "merge");
@@ -349,12 +412,12 @@ public final class MergeStep {
         double[] weights = method.weights();
         for (int i = 0; i < models.size(); i++) {
             list.addObject().put("ref", refs.get(i)).put("path", models.get(i).toString()).put("weight", weights[i])
-                    .put("sha256", await(hashes.get(models.get(i))));
+                    .put("sha256", hashes.get(models.get(i)));
         }
         if (base == null) {
             p.putNull("base");
         } else {
-            p.putObject("base").put("path", base.toString()).put("sha256", await(hashes.get(base)));
+            p.putObject("base").put("path", base.toString()).put("sha256", hashes.get(base));
         }
         p.put("tensors", result.tensors());
         p.put("elements", result.elements());
@@ -365,19 +428,5 @@ public final class MergeStep {
         p.put("chorus_version", Chorus.VERSION);
         p.put("git_commit", Chorus.gitCommit());
         AtomicFiles.writeString(file, RunSpec.JSON.writeValueAsString(p) + "\n");
-    }
-
-    private static String await(Future<String> hash) throws IOException {
-        try {
-            return hash.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while hashing the inputs", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

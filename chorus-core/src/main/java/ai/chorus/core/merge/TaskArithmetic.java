@@ -1,5 +1,6 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Map;
 
 /**
@@ -49,6 +50,11 @@ final class TaskArithmetic implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
-        taskVectors.sum(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+        merge(t, out, null);
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out, WorkerPool pool) {
+        taskVectors.sum(t, weights, lambda, TaskVectors.Survivors.ALL, out, pool);
     }
 }

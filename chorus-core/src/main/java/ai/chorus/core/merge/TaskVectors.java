@@ -1,5 +1,12 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The two ways task-vector methods combine what survives of each τ_i = θ_i − θ_0: a plain weighted sum
  * (task arithmetic, DARE) or TIES's sign election with a disjoint mean (TIES, DARE + TIES).
@@ -7,15 +14,46 @@ package ai.chorus.core.merge;
  * <p>τ is never stored whole: a tensor is merged in blocks of {@value #BLOCK} entries, for which each
  * model's surviving, weighted entries w_i · s · τ_i are first computed into a small scratch row (a tight
  * loop of the method's own {@link Survivors}), then combined. Entries are computed in double, where the
- * difference of two floats is exact, so merging leaves every input untouched.
+ * difference of two floats is exact, so merging leaves every input untouched. Blocks are independent, so
+ * with a {@link WorkerPool} they run on its threads, each with scratch rows of its own; every entry is
+ * computed the same way whichever thread takes its block.
  */
 final class TaskVectors {
     static final int BLOCK = 2048;
-    private final double[][] kept;
+    private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
+    private final int models;
+    /**
+     * Scratch rows per thread: kept[worker][model][j − from], then two rows for TIES's combine: λ · the
+     * agreeing mean, and the agreeing weight.
+     */
+    private double[][][] kept;
 
-    /** Scratch for {@code models} models; one instance per method, used by one thread at a time. */
+    /** Scratch for {@code models} models; one instance per method, used by one merge at a time. */
     TaskVectors(int models) {
-        kept = new double[models][BLOCK];
+        this.models = models;
+        this.kept = new double[1][models + 2][BLOCK];
+    }
+
+    /** One block [from, to) of a tensor, merged with one thread's scratch rows. */
+    @FunctionalInterface
+    private interface Block {
+        void merge(int from, int to, double[][] kept);
+    }
+
+    /** Runs {@code block} over the tensor's blocks: in order on this thread without a pool, else on the pool. */
+    private void forEachBlock(int size, WorkerPool pool, Block block) {
+        int blocks = (size + BLOCK - 1) / BLOCK;
+        if (pool == null) {
+            for (int b = 0; b < blocks; b++) {
+                block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), kept[0]);
+            }
+            return;
+        }
+        if (kept.length < pool.threads()) {
+            kept = new double[pool.threads()][models + 2][BLOCK];
+        }
+        double[][][] scratch = kept;
+        pool.run(blocks, (b, worker) -> block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), scratch[worker]));
     }
 
     /** Which entries of a task vector survive sparsification, and how they are scaled. */
@@ -59,11 +97,11 @@ final class TaskVectors {
     }
 
     /** θ_0 + λ Σ_i w_i s_i τ_i. */
-    void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+    void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
+             WorkerPool pool) {
         float[][] models = t.models();
         float[] base = t.base();
-        for (int from = 0; from < t.size(); from += BLOCK) {
-            int to = Math.min(t.size(), from + BLOCK);
+        forEachBlock(t.size(), pool, (from, to, kept) -> {
             for (int i = 0; i < models.length; i++) {
                 survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
             }
@@ -74,7 +112,7 @@ final class TaskVectors {
                 }
                 out[j] = (float) (base[j] + lambda * mixed);
             }
-        }
+        });
     }
 
     /**
@@ -82,30 +120,73 @@ final class TaskVectors {
      * weighted mean is taken over the non-zero τ̂_i that agree with it; θ_0 + λ · that mean. As mergekit
      * does: a sum of exactly 0 elects +.
      */
-    void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out) {
+    void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
+                             WorkerPool pool) {
         float[][] models = t.models();
         float[] base = t.base();
-        for (int from = 0; from < t.size(); from += BLOCK) {
-            int to = Math.min(t.size(), from + BLOCK);
+        forEachBlock(t.size(), pool, (from, to, kept) -> {
             for (int i = 0; i < models.length; i++) {
                 survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
             }
+            electSignAndAverage(kept, to - from, weights, lambda);
+            double[] scaledMean = kept[models.length];
+            double[] agreeingWeight = kept[models.length + 1];
             for (int j = from; j < to; j++) {
-                double vote = 0;
-                for (int i = 0; i < models.length; i++) {
-                    vote += kept[i][j - from];
-                }
-                long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE; // the sign bit; +0 elects +
-                double agreeing = 0;
-                double weight = 0;
-                for (int i = 0; i < models.length; i++) {
-                    long k = Double.doubleToRawLongBits(kept[i][j - from]);
-                    long agrees = ~((k ^ elected) >> 63) & nonZero(k);
-                    agreeing += select(k, agrees);
-                    weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
-                }
-                out[j] = weight == 0 ? base[j] : (float) (base[j] + lambda * (agreeing / weight));
+                // base[j] where nothing agrees (about half the entries at TIES's density: a coin flip, so no branch)
+                int merged = Float.floatToRawIntBits((float) (base[j] + scaledMean[j - from]));
+                int mask = (int) nonZero(Double.doubleToRawLongBits(agreeingWeight[j - from]));
+                out[j] = Float.intBitsToFloat(merged & mask | Float.floatToRawIntBits(base[j]) & ~mask);
             }
+        });
+    }
+
+    /**
+     * The per-entry part of TIES over one block, in vector lanes: from rows kept[0, n) of w_i τ̂_i, writes
+     * λ · (Σ agreeing w_i τ̂_i) / (Σ agreeing w_i) into row n and Σ agreeing w_i into row n + 1. Every lane
+     * does exactly the scalar sums, in model order (a dropped entry adds +0, as the scalar code did), so the
+     * result is bit for bit the scalar one; the tail past the last full vector is scalar.
+     */
+    private static void electSignAndAverage(double[][] kept, int count, double[] weights, double lambda) {
+        int n = weights.length;
+        double[] scaledMean = kept[n];
+        double[] agreeingWeight = kept[n + 1];
+        DoubleVector zero = DoubleVector.zero(LANES);
+        int r = 0;
+        for (int bound = LANES.loopBound(count); r < bound; r += LANES.length()) {
+            DoubleVector vote = zero;
+            for (int i = 0; i < n; i++) {
+                vote = vote.add(DoubleVector.fromArray(LANES, kept[i], r));
+            }
+            LongVector elected = vote.viewAsIntegralLanes().and(Long.MIN_VALUE); // the sign bit; +0 elects +
+            DoubleVector agreeing = zero;
+            DoubleVector weight = zero;
+            for (int i = 0; i < n; i++) {
+                DoubleVector k = DoubleVector.fromArray(LANES, kept[i], r);
+                VectorMask<Double> agrees = k.compare(VectorOperators.NE, 0.0)
+                        .and(k.viewAsIntegralLanes().lanewise(VectorOperators.XOR, elected)
+                                .compare(VectorOperators.GE, 0L).cast(LANES));
+                agreeing = agreeing.add(zero.blend(k, agrees));
+                weight = weight.add(zero.blend(weights[i], agrees));
+            }
+            agreeing.div(weight).mul(lambda).intoArray(scaledMean, r);
+            weight.intoArray(agreeingWeight, r);
+        }
+        for (; r < count; r++) {
+            double vote = 0;
+            for (int i = 0; i < n; i++) {
+                vote += kept[i][r];
+            }
+            long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE;
+            double agreeing = 0;
+            double weight = 0;
+            for (int i = 0; i < n; i++) {
+                long k = Double.doubleToRawLongBits(kept[i][r]);
+                long agrees = ~((k ^ elected) >> 63) & nonZero(k);
+                agreeing += select(k, agrees);
+                weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
+            }
+            scaledMean[r] = lambda * (agreeing / weight);
+            agreeingWeight[r] = weight;
         }
     }
 }

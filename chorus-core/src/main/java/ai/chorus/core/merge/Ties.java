@@ -1,5 +1,6 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Map;
 
 /**
@@ -14,7 +15,8 @@ final class Ties implements MergeMethod {
     private final double density;
     private final double lambda;
     private final Map<String, Object> parameters;
-    private final MagnitudeThreshold threshold = new MagnitudeThreshold();
+    /** One histogram per thread: models' thresholds are found side by side. */
+    private MagnitudeThreshold[] thresholds = {new MagnitudeThreshold()};
     private final int[] thresholdBits;
     private final TaskVectors taskVectors;
     /** Keeps the entries whose |τ| (as float bits) reaches the model's threshold. */
@@ -67,15 +69,29 @@ final class Ties implements MergeMethod {
 
     @Override
     public void merge(Tensor t, float[] out) {
+        merge(t, out, null);
+    }
+
+    @Override
+    public void merge(Tensor t, float[] out, WorkerPool pool) {
         int k = keptEntries(density, t.size());
         if (k == t.size()) {
-            taskVectors.electSignAndAverage(t, weights, lambda, TaskVectors.Survivors.ALL, out);
+            taskVectors.electSignAndAverage(t, weights, lambda, TaskVectors.Survivors.ALL, out, pool);
             return;
         }
-        for (int i = 0; i < weights.length; i++) {
-            thresholdBits[i] = Float.floatToRawIntBits(threshold.kthLargest(t, i, k));
+        if (pool == null) {
+            for (int i = 0; i < weights.length; i++) {
+                thresholdBits[i] = Float.floatToRawIntBits(thresholds[0].kthLargest(t, i, k));
+            }
+        } else {
+            if (thresholds.length < pool.threads()) {
+                thresholds = new MagnitudeThreshold[pool.threads()];
+                java.util.Arrays.setAll(thresholds, w -> new MagnitudeThreshold());
+            }
+            pool.run(weights.length, (i, worker) ->
+                    thresholdBits[i] = Float.floatToRawIntBits(thresholds[worker].kthLargest(t, i, k)));
         }
-        taskVectors.electSignAndAverage(t, weights, lambda, largest, out);
+        taskVectors.electSignAndAverage(t, weights, lambda, largest, out, pool);
     }
 
     /** How many entries of a tensor of {@code size} the density keeps: ⌊density · size⌋, at least one. */

@@ -6,6 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -226,6 +227,37 @@ class MergeLawsTest {
             double turned = Math.atan2(m[0] * a[1] - m[1] * a[0], m[0] * a[0] + m[1] * a[1]);
             assertThat(Math.abs(turned)).isCloseTo(t * Math.PI / 2, within(1e-5));
         });
+    }
+
+    @Test
+    void splittingAMergeOverThreadsChangesNoBit() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            qt().withFixedSeed(42L).withExamples(20).forAll(longs().all(), integers().between(1, 4)).checkAssert((seed, n) -> {
+                SplittableRandom r = new SplittableRandom(seed);
+                int size = 1 + r.nextInt(3 * TaskVectors.BLOCK + 100); // several blocks and a ragged last one
+                float[] base = random(r, size, 1);
+                float[][] models = new float[n][];
+                for (int i = 0; i < n; i++) {
+                    models[i] = random(r, size, 1);
+                }
+                MergeMethod[] methods = {
+                    method("average", n, null, "weighting", "uniform"),
+                    method("task-arithmetic", n, null, "lambda", 0.7),
+                    method("ties", n, null, "density", 0.3),
+                    method("dare", n, null, "drop", 0.5, "seed", seed),
+                    method("dare", n, null, "drop", 0.5, "ties", true),
+                };
+                for (MergeMethod m : methods) {
+                    float[] inBase = m.needsBase() ? base : null;
+                    MergeMethod.Tensor t = new MergeMethod.Tensor("model.norm.weight", size, models, inBase);
+                    float[] alone = new float[size];
+                    float[] split = new float[size];
+                    m.merge(t, alone);
+                    m.merge(t, split, pool);
+                    assertThat(split).as(m.name()).isEqualTo(alone);
+                }
+            });
+        }
     }
 
     @Test
