@@ -11,14 +11,11 @@ import java.util.function.Supplier;
  * Weights are the recipe's own (normalised), or by {@code weighting}: {@code data} — each expert domain's
  * share of the training tokens, which is also the routers' prior — (the default) or {@code uniform}.
  */
-final class Average implements MergeMethod {
+final class Average extends AbstractMergeMethod {
     static final String NAME = "average";
-    private final double[] weights;
-    private final Map<String, Object> parameters;
 
     private Average(double[] weights, Map<String, Object> parameters) {
-        this.weights = weights;
-        this.parameters = parameters;
+        super(NAME, false, weights, parameters);
     }
 
     static Average create(MergeParameters p, int models, double[] explicit, Supplier<double[]> dataShares) {
@@ -60,26 +57,6 @@ final class Average implements MergeMethod {
             n[i] = w[i] / sum;
         }
         return n;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean needsBase() {
-        return false;
-    }
-
-    @Override
-    public Map<String, Object> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public double[] weights() {
-        return weights.clone();
     }
 
     @Override

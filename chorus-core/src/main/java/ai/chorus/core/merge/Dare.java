@@ -13,24 +13,21 @@ import java.util.Map;
  * <p>The drops are seeded and counter-based: entry j of model i in tensor "name" is kept by a hash of
  * (seed, name, i, j) alone, so a merge is repeatable whatever the order or chunking of the tensors.
  */
-final class Dare implements MergeMethod {
+final class Dare extends AbstractMergeMethod {
     static final String NAME = "dare";
-    private final double[] weights;
     private final double drop;
     private final double lambda;
     private final long seed;
     private final boolean ties;
-    private final Map<String, Object> parameters;
     private final TaskVectors taskVectors;
 
     private Dare(double[] weights, double drop, double lambda, long seed, boolean ties,
                  Map<String, Object> parameters) {
-        this.weights = weights;
+        super(NAME, true, weights, parameters);
         this.drop = drop;
         this.lambda = lambda;
         this.seed = seed;
         this.ties = ties;
-        this.parameters = parameters;
         this.taskVectors = new TaskVectors(weights.length);
     }
 
@@ -41,26 +38,6 @@ final class Dare implements MergeMethod {
         boolean ties = p.flag("ties", false);
         p.requireNoOthers();
         return new Dare(TaskVectorWeights.orOnes(explicit, models, p, ties), drop, lambda, seed, ties, p.resolved());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
-    }
-
-    @Override
-    public Map<String, Object> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public double[] weights() {
-        return weights.clone();
     }
 
     @Override

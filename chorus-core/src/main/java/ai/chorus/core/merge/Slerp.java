@@ -9,16 +9,15 @@ import java.util.Map;
  * linear interpolation when they are nearly colinear (|cos Ω| > 0.9995) or one is zero. t = 0 gives the
  * first model, t = 1 the second; default t = 0.5.
  */
-final class Slerp implements MergeMethod {
+final class Slerp extends AbstractMergeMethod {
     static final String NAME = "slerp";
     /** mergekit's threshold for falling back to linear interpolation. */
     static final double COLINEAR = 0.9995;
     private final double t;
-    private final Map<String, Object> parameters;
 
     private Slerp(double t, Map<String, Object> parameters) {
+        super(NAME, false, new double[] {1 - t, t}, parameters);
         this.t = t;
-        this.parameters = parameters;
     }
 
     static Slerp create(MergeParameters p, int models, double[] explicit) {
@@ -33,26 +32,6 @@ final class Slerp implements MergeMethod {
         double t = p.number("t", 0.5, 0, true, 1, true);
         p.requireNoOthers();
         return new Slerp(t, p.resolved());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean needsBase() {
-        return false;
-    }
-
-    @Override
-    public Map<String, Object> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public double[] weights() {
-        return new double[] {1 - t, t};
     }
 
     @Override

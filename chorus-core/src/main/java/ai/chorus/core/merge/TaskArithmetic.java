@@ -8,17 +8,14 @@ import java.util.Map;
  * mergekit's: w_i = 1, λ = 1 — so with N experts λ = 1/N is the plain average; λ is best chosen on
  * validation data (0.1–1), and a negative weight subtracts a task.
  */
-final class TaskArithmetic implements MergeMethod {
+final class TaskArithmetic extends AbstractMergeMethod {
     static final String NAME = "task-arithmetic";
-    private final double[] weights;
     private final double lambda;
-    private final Map<String, Object> parameters;
     private final TaskVectors taskVectors;
 
     private TaskArithmetic(double[] weights, double lambda, Map<String, Object> parameters) {
-        this.weights = weights;
+        super(NAME, true, weights, parameters);
         this.lambda = lambda;
-        this.parameters = parameters;
         this.taskVectors = new TaskVectors(weights.length);
     }
 
@@ -26,26 +23,6 @@ final class TaskArithmetic implements MergeMethod {
         double lambda = p.number("lambda", 1.0, -10, true, 10, true);
         p.requireNoOthers();
         return new TaskArithmetic(TaskVectorWeights.orOnes(explicit, models, p, false), lambda, p.resolved());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
-    }
-
-    @Override
-    public Map<String, Object> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public double[] weights() {
-        return weights.clone();
     }
 
     @Override

@@ -9,12 +9,10 @@ import java.util.Map;
  * and average only the kept entries that agree with it; θ_0 + λ · that mean. Defaults from the paper and
  * mergekit: density 0.2, λ = 1, w_i = 1. Entries tied with the k-th largest magnitude are kept too.
  */
-final class Ties implements MergeMethod {
+final class Ties extends AbstractMergeMethod {
     static final String NAME = "ties";
-    private final double[] weights;
     private final double density;
     private final double lambda;
-    private final Map<String, Object> parameters;
     /** One histogram per thread: models' thresholds are found side by side. */
     private MagnitudeThreshold[] thresholds = {new MagnitudeThreshold()};
     private final int[] thresholdBits;
@@ -23,10 +21,9 @@ final class Ties implements MergeMethod {
     private final TaskVectors.Survivors largest;
 
     private Ties(double[] weights, double density, double lambda, Map<String, Object> parameters) {
-        this.weights = weights;
+        super(NAME, true, weights, parameters);
         this.density = density;
         this.lambda = lambda;
-        this.parameters = parameters;
         this.thresholdBits = new int[weights.length];
         this.taskVectors = new TaskVectors(weights.length);
         this.largest = (model, theta, base, from, to, weight, kept) -> {
@@ -45,26 +42,6 @@ final class Ties implements MergeMethod {
         double lambda = p.number("lambda", 1.0, -10, true, 10, true);
         p.requireNoOthers();
         return new Ties(TaskVectorWeights.orOnes(explicit, models, p, true), density, lambda, p.resolved());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
-    }
-
-    @Override
-    public Map<String, Object> parameters() {
-        return parameters;
-    }
-
-    @Override
-    public double[] weights() {
-        return weights.clone();
     }
 
     @Override
