@@ -42,6 +42,21 @@ public final class CentroidRouter implements Router {
             System.arraycopy(prior, 0, out, 0, prior.length);
             return;
         }
+        scores(context, out);
+        Weights.softmaxInPlace(out);
+    }
+
+    /**
+     * The router's log-space scores, whose softmax is {@link #route}'s weights: −d_j²/τ, or on an empty
+     * context log prior_j. The hybrid router adds the experts' likelihoods to these.
+     */
+    public void scores(RoutingContext context, double[] out) {
+        if (context.isEmpty()) {
+            for (int j = 0; j < prior.length; j++) {
+                out[j] = Math.log(prior[j]);
+            }
+            return;
+        }
         double[] d = distances.of(context.text());
         if (d.length != prior.length) {
             throw new IllegalStateException("centroid distances for " + d.length + " experts, router has "
@@ -50,6 +65,5 @@ public final class CentroidRouter implements Router {
         for (int j = 0; j < d.length; j++) {
             out[j] = -d[j] / tau;
         }
-        Weights.softmaxInPlace(out);
     }
 }

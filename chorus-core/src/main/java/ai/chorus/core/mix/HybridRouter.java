@@ -15,32 +15,20 @@ import java.util.function.IntToDoubleFunction;
  * This is the "cluster prior × per-prefix posterior" combination of RESEARCH.md §4.
  */
 public final class HybridRouter implements Router {
-    private final CentroidRouter.ExpertDistances distances;
-    private final double tau;
-    private final double[] logPrior;
+    private final CentroidRouter centroid;
     private final int k;
 
     public HybridRouter(CentroidRouter.ExpertDistances distances, double tau, double[] prior, int k) {
-        if (!(tau > 0) || Double.isInfinite(tau)) {
-            throw new IllegalArgumentException("tau must be positive and finite, got " + tau);
-        }
         if (k < 1) {
             throw new IllegalArgumentException("top-k needs k ≥ 1, got " + k);
         }
-        Weights.requireExperts(prior.length);
-        double[] p = Weights.checkedPrior(prior, prior.length);
-        this.distances = distances;
-        this.tau = tau;
-        this.logPrior = new double[p.length];
-        for (int j = 0; j < p.length; j++) {
-            logPrior[j] = Math.log(p[j]);
-        }
-        this.k = Math.min(k, p.length);
+        this.centroid = new CentroidRouter(distances, tau, prior);
+        this.k = Math.min(k, prior.length);
     }
 
     @Override
     public int experts() {
-        return logPrior.length;
+        return centroid.experts();
     }
 
     public int k() {
@@ -65,18 +53,8 @@ public final class HybridRouter implements Router {
      * runs), the lower index winning a tie (as {@link Weights#keepTopK}). Only the context's text is read.
      */
     public long choose(RoutingContext context, double[] scores) {
-        int n = logPrior.length;
-        if (context.isEmpty()) {
-            System.arraycopy(logPrior, 0, scores, 0, n);
-        } else {
-            double[] d = distances.of(context.text());
-            if (d.length != n) {
-                throw new IllegalStateException("centroid distances for " + d.length + " experts, router has " + n);
-            }
-            for (int j = 0; j < n; j++) {
-                scores[j] = -d[j] / tau;
-            }
-        }
+        int n = centroid.experts();
+        centroid.scores(context, scores);
         long chosen = 0; // K ≤ 64 (Weights.requireExperts)
         for (int r = 0; r < k; r++) {
             int best = -1;
