@@ -249,28 +249,35 @@ public final class LlamaRunner {
                 + dqkv.length + dattended.length + dhidden.length + dgateUp.length;
     }
 
-    /**
-     * Rebuilds the transposed weights if the model's weights changed since the last pass. Shards that
-     * share them call this concurrently: the first rebuilds, the others wait for it.
-     */
+    /** Rebuilds the transposed weights if the model's weights changed since the last pass. */
     private void ensureTransposed() {
+        prepareWeights(pool);
+    }
+
+    /**
+     * Rebuilds the transposed weights on {@code on}'s threads if the weights changed since they were last
+     * built. A trainer calls this with all its threads before its data-parallel shards start, so they find
+     * the weights ready; shards that share the weights and still race here are safe: the first rebuilds,
+     * the others wait for it.
+     */
+    public void prepareWeights(WorkerPool on) {
         synchronized (transposed) {
             if (transposed.version != model.weightsVersion()) {
-                transpose();
+                transpose(on);
                 transposed.version = model.weightsVersion();
             }
         }
     }
 
-    private void transpose() {
+    private void transpose(WorkerPool on) {
         float[] w = model.parameterBuffer();
         for (int l = 0; l < layers; l++) {
-            Matmul.transpose(pool, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
-            Matmul.transpose(pool, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
-            Matmul.transpose(pool, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
-            Matmul.transpose(pool, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
+            Matmul.transpose(on, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
+            Matmul.transpose(on, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
+            Matmul.transpose(on, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
+            Matmul.transpose(on, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
         }
-        Matmul.transpose(pool, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
+        Matmul.transpose(on, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
     }
 
     private void checkShape(int batch, int seq) {

@@ -182,6 +182,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Runs {@code work} for every shard: at once when each has threads of its own, else one after another. */
     private void forEachShard(IntConsumer work) {
+        runner.prepareWeights(pool); // with every thread, before the shards need them
         if (shards.length > 1 && shards[0].pool() != pool) {
             pool.run(shards.length, (s, worker) -> work.accept(s));
         } else {
