@@ -223,8 +223,8 @@ class TrainerTest {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         LlamaModel model = LlamaModel.initialized(SMALL, 2);
         try (WorkerPool pool = new WorkerPool(2)) {
-            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 3, 20);
-            int[][] b = randomBatch(1, 60, SMALL.vocabSize());
+            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 4, 20); // two shards
+            int[][] b = randomBatch(1, 80, SMALL.vocabSize());
             for (int i = 0; i < 300; i++) {
                 trainer.step(b[0], b[1]); // warm up until the kernels are compiled (interpreted vectors allocate)
             }
