@@ -16,7 +16,7 @@ case "$cfg" in
   *) echo "error: config must be S, M or L" >&2; exit 2 ;;
 esac
 (cd "$root" && mvn -B -q -pl chorus-engine -am compile -DskipTests >/dev/null 2>&1) || { echo "error: build failed" >&2; exit 1; }
-java_cmd=(java --add-modules=jdk.incubator.vector -Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages
+java_cmd=(java --add-modules=jdk.incubator.vector -Xms4g -Xmx4g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages
           -cp "$root/chorus-engine/target/classes" ai.chorus.engine.bench.TrainBench)
 out=$(mktemp -d)
 for r in $(seq "$repeats"); do
@@ -26,7 +26,7 @@ for r in $(seq "$repeats"); do
   /usr/bin/python3 "$peer" $flags --steps "$steps" --warmup "$warmup" --threads "$threads" --mode infer \
     >> "$out/peer_infer.jsonl"
   load=$(cut -d' ' -f1 /proc/loadavg)
-  "${java_cmd[@]}" --config "$cfg" --threads "$threads" --warmup "$warmup" --steps "$steps" --json 2>/dev/null \
+  "${java_cmd[@]}" --config "$cfg" --threads "$threads" --warmup "$warmup" --steps "$steps" --json 2> >(grep -v "^WARNING: Using incubator modules" >&2) \
     | sed "s/}\$/,\"load\":$load}/" >> "$out/chorus.jsonl"
 done
 /usr/bin/python3 - "$out" "$cfg" "$threads" <<'PY'

@@ -206,7 +206,8 @@ public final class TrainJob {
             int[] targets = new int[tokens.length];
             double lastLoss = Double.NaN;
             double lastValid = Double.NaN;
-            try (BufferedWriter curves = Files.newBufferedWriter(dir.resolve(CURVES), StandardCharsets.UTF_8,
+            try (trainer; // stops the data-parallel shards' threads
+                 BufferedWriter curves = Files.newBufferedWriter(dir.resolve(CURVES), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                  Progress.Task task = progress.start("train " + job.name(), job.steps(), "steps")) {
                 task.advance(trainer.stepsTaken());

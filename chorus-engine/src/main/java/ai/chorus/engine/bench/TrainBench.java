@@ -39,9 +39,10 @@ public final class TrainBench {
         int[] tokens = new int[rows];
         int[] targets = new int[rows];
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (WorkerPool pool = new WorkerPool(threads)) {
-            LlamaModel model = LlamaModel.initialized(mc, SEED);
-            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(3e-4), pool, cfg.batch(), cfg.seq());
+        try (WorkerPool pool = new WorkerPool(threads);
+             Trainer trainer = new Trainer(LlamaModel.initialized(mc, SEED), TrainConfig.peerDefaults(3e-4), pool,
+                     cfg.batch(), cfg.seq())) {
+            LlamaModel model = trainer.model();
             double lossFirst = Double.NaN;
             double lossLast = Double.NaN;
             for (int s = 0; s < warmupSteps; s++) {
@@ -65,7 +66,9 @@ public final class TrainBench {
             double cpuMsPerStep = (cpuNanos(mx) - cpuBefore) / 1e6 / steps;
             long allocPerStep = (allocatedBytes(mx) - allocBefore) / steps;
 
-            LlamaRunner runner = trainer.runner();
+            // inference runs the whole batch on all threads, as the peer's does (the trainer's runners hold half)
+            LlamaRunner runner = new LlamaRunner(model, pool, cfg.batch(), cfg.seq(), model.gradientBuffer(),
+                    trainer.runner());
             for (int s = 0; s < Math.max(1, warmupSteps); s++) {
                 nextBatch(data, random, cfg, tokens, targets);
                 runner.forward(tokens, 0, cfg.batch(), cfg.seq());

@@ -46,6 +46,7 @@ public final class LlamaRunner {
     private final float eps;
 
     // transposed weights [in, out] for the forward matmuls
+    private final TransposedWeights transposed;
     private final float[] weightsT;
     private final int[] qkvT;
     private final int[] oT;
@@ -56,7 +57,22 @@ public final class LlamaRunner {
     private final int ldDim;
     private final int ldGateUp;
     private final int ldVocab;
-    private long transposedVersion = Long.MIN_VALUE;
+
+    /**
+     * The forward matmuls' transposed weights and the weights version they were built from; runners of
+     * one model (the data-parallel shards of a trainer) share one copy.
+     */
+    private static final class TransposedWeights {
+        final float[] data;
+        long version = Long.MIN_VALUE;
+
+        TransposedWeights(int floats) {
+            data = new float[floats];
+        }
+    }
+
+    /** Where backward adds the weight gradients: the model's buffer or a shard's own. */
+    private final float[] gradients;
 
     // activations: one flat buffer, offsets per layer (capacity rows R = maxBatch·maxSeq)
     private final float[] acts;
@@ -89,6 +105,15 @@ public final class LlamaRunner {
     private int lastRows;
 
     public LlamaRunner(LlamaModel model, WorkerPool pool, int maxBatch, int maxSeq) {
+        this(model, pool, maxBatch, maxSeq, model.gradientBuffer(), null);
+    }
+
+    /**
+     * A runner whose backward adds the weight gradients to {@code gradients} (same layout as the model's
+     * gradient buffer) and which shares {@code sibling}'s transposed weights (null: a copy of its own).
+     */
+    public LlamaRunner(LlamaModel model, WorkerPool pool, int maxBatch, int maxSeq, float[] gradients,
+                       LlamaRunner sibling) {
         this.model = model;
         this.config = model.config();
         this.layout = model.layout();
@@ -101,6 +126,14 @@ public final class LlamaRunner {
         this.heads = config.numAttentionHeads();
         this.layers = config.numHiddenLayers();
         this.eps = (float) config.rmsNormEps();
+        if (gradients.length != model.gradientBuffer().length) {
+            throw new IllegalArgumentException("gradient buffer of " + gradients.length + " floats, the model has "
+                    + model.gradientBuffer().length);
+        }
+        if (sibling != null && sibling.model != model) {
+            throw new IllegalArgumentException("a runner shares transposed weights only with a runner of the same model");
+        }
+        this.gradients = gradients;
         if (maxBatch < 1 || maxSeq < 1) {
             throw new InvalidInputException("batch and sequence length must be positive, got "
                     + maxBatch + " x " + maxSeq);
@@ -164,9 +197,10 @@ public final class LlamaRunner {
         // activation gradients, plus the matmul's packed copy of the largest backward B (W of lm_head or gate_up, or hidden)
         long packedB = Math.max(Math.max((long) vocab * dim, 2L * ffn * dim), rows * ffn);
         long scratch = rows * (2 + 6L * dim + 3L * ffn) + packedB;
-        Memory.ensureAvailable((long) t.size() + a.size() + scratch, "the workspace for batch " + maxBatch
-                + " x sequence " + maxSeq);
-        weightsT = new float[t.size()];
+        Memory.ensureAvailable((sibling == null ? t.size() : 0L) + a.size() + scratch, "the workspace for batch "
+                + maxBatch + " x sequence " + maxSeq);
+        transposed = sibling == null ? new TransposedWeights(t.size()) : sibling.transposed;
+        weightsT = transposed.data;
         acts = new float[a.size()];
         losses = new float[r];
         lse = new float[r];
@@ -217,18 +251,33 @@ public final class LlamaRunner {
 
     /** Rebuilds the transposed weights if the model's weights changed since the last pass. */
     private void ensureTransposed() {
-        if (transposedVersion == model.weightsVersion()) {
-            return;
+        prepareWeights(pool);
+    }
+
+    /**
+     * Rebuilds the transposed weights on {@code on}'s threads if the weights changed since they were last
+     * built. A trainer calls this with all its threads before its data-parallel shards start, so they find
+     * the weights ready; shards that share the weights and still race here are safe: the first rebuilds,
+     * the others wait for it.
+     */
+    public void prepareWeights(WorkerPool on) {
+        synchronized (transposed) {
+            if (transposed.version != model.weightsVersion()) {
+                transpose(on);
+                transposed.version = model.weightsVersion();
+            }
         }
+    }
+
+    private void transpose(WorkerPool on) {
         float[] w = model.parameterBuffer();
         for (int l = 0; l < layers; l++) {
-            Matmul.transpose(pool, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
-            Matmul.transpose(pool, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
-            Matmul.transpose(pool, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
-            Matmul.transpose(pool, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
+            Matmul.transpose(on, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
+            Matmul.transpose(on, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
+            Matmul.transpose(on, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
+            Matmul.transpose(on, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
         }
-        Matmul.transpose(pool, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
-        transposedVersion = model.weightsVersion();
+        Matmul.transpose(on, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
     }
 
     private void checkShape(int batch, int seq) {
@@ -284,7 +333,7 @@ public final class LlamaRunner {
 
     /**
      * One micro-batch of training: forward, loss, and backward, adding this micro-batch's gradients
-     * to the model's gradient buffer. The loss gradient is scaled by {@code lossScale}
+     * to the runner's gradient buffer (the model's unless the constructor was given another). The loss gradient is scaled by {@code lossScale}
      * (1 / tokens of the whole optimizer step). Returns the sum of the per-token losses, summed in
      * row order in double.
      */
@@ -368,7 +417,7 @@ public final class LlamaRunner {
     private void backward(int[] tokens, int tokOff, int batch, int seq) {
         int rows = batch * seq;
         float[] w = model.parameterBuffer();
-        float[] g = model.gradientBuffer();
+        float[] g = gradients;
         // lm_head's weight gradient and the final norm; the logits hold dlogits, dln holds d(lnFinal)
         Matmul.backwardWeight(pool, g, layout.lmHead(), acts, logits, acts, lnFinal, rows, dim, vocab);
         Arrays.fill(dres, 0, rows * dim, 0f);

@@ -1,11 +1,15 @@
 package ai.chorus.engine.train;
 
 import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.kernel.Residual;
 import ai.chorus.engine.model.KvCache;
 import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.optim.AdamW;
 import ai.chorus.engine.parallel.WorkerPool;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * Trains a {@link LlamaModel} with AdamW on batches of {@code batch × seq} tokens, and evaluates it.
@@ -15,11 +19,28 @@ import ai.chorus.engine.parallel.WorkerPool;
  * step), so k micro-batches of B rows equal one batch of k·B rows. Then the global gradient norm is
  * clipped, the scheduled learning rate applied, and the weights version bumped. Same model, seed,
  * data and config give bit-identical weights for any thread count.
+ *
+ * <p>Data parallel inside a step: an even batch is cut into two shards of batch/2 sequences, each with
+ * its own workspace and gradient buffer, run at the same time on half the threads each; then shard 1's
+ * gradients are added to shard 0's (the model's buffer). Splitting each kernel over all threads instead
+ * costs a join per kernel (hundreds per step), and small models spend much of their step there. The
+ * cut is fixed by the batch, never by the thread count, so results stay bit-identical for any thread
+ * count; with one thread the shards simply run one after the other.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
+
+    /** Shards of an even batch. Two: the cores of the machines this is tuned for, and half-batches still fill the matmul tiles. */
+    static final int SHARDS = 2;
+
+    /** One data-parallel slice of the batch: its runner, the threads it runs on, the gradients it sums into. */
+    private record Shard(LlamaRunner runner, WorkerPool pool, float[] gradients) {}
 
     private final LlamaModel model;
     private final WorkerPool pool;
+    private final Shard[] shards;
+    /** Sequences per shard. */
+    private final int shardBatch;
+    private final double[] shardLoss;
     private final LlamaRunner runner;
     private final AdamW optimizer;
     private final TrainConfig config;
@@ -34,15 +55,40 @@ public final class Trainer {
         this.config = config;
         this.batch = batch;
         this.seq = seq;
-        this.runner = new LlamaRunner(model, pool, batch, seq);
+        int count = batch % SHARDS == 0 ? SHARDS : 1;
+        this.shardBatch = batch / count;
+        this.shards = new Shard[count];
+        this.shardLoss = new double[count];
+        int threads = pool.threads();
+        for (int s = 0; s < count; s++) {
+            // shard s runs on its own share of the threads; with fewer threads than shards they take turns on the caller's pool
+            WorkerPool shardPool = count == 1 || threads < count ? pool
+                    : new WorkerPool(threads / count + (s < threads % count ? 1 : 0));
+            float[] gradients = s == 0 ? model.gradientBuffer() : newGradientBuffer(model);
+            LlamaRunner sibling = s == 0 ? null : shards[0].runner();
+            shards[s] = new Shard(new LlamaRunner(model, shardPool, shardBatch, seq, gradients, sibling), shardPool,
+                    gradients);
+        }
+        this.runner = shards[0].runner();
         this.optimizer = new AdamW(model.parameters(), model.parameterBuffer().length, config.beta1(), config.beta2(),
                 config.eps(), config.weightDecay());
+    }
+
+    private static float[] newGradientBuffer(LlamaModel model) {
+        long floats = model.gradientBuffer().length;
+        Runtime rt = Runtime.getRuntime();
+        if (floats * Float.BYTES > rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) {
+            throw new InvalidInputException("the second data-parallel gradient buffer needs " + (floats * Float.BYTES >> 20)
+                    + " MiB more than the JVM has left; raise -Xmx or use a smaller model");
+        }
+        return new float[(int) floats];
     }
 
     public LlamaModel model() {
         return model;
     }
 
+    /** The first shard's runner: its workspace holds {@link #shardBatch()} sequences, not the whole batch. */
     public LlamaRunner runner() {
         return runner;
     }
@@ -57,6 +103,11 @@ public final class Trainer {
 
     public int seq() {
         return seq;
+    }
+
+    /** Sequences each data-parallel shard runs: the batch, or half of an even batch. */
+    public int shardBatch() {
+        return shardBatch;
     }
 
     /** Optimizer steps taken so far. */
@@ -86,12 +137,21 @@ public final class Trainer {
         }
         int micro = tokens.length / perMicro;
         float lossScale = (float) (1.0 / tokens.length);
-        model.zeroGradients();
-        double lossSum = 0;
-        for (int k = 0; k < micro; k++) {
-            lossSum += runner.forwardBackward(tokens, k * perMicro, targets, k * perMicro, batch, seq, lossScale);
-        }
+        forEachShard(s -> {
+            Shard shard = shards[s];
+            Arrays.fill(shard.gradients(), 0f);
+            double sum = 0;
+            for (int k = 0; k < micro; k++) {
+                int at = k * perMicro + s * shardBatch * seq;
+                sum += shard.runner().forwardBackward(tokens, at, targets, at, shardBatch, seq, lossScale);
+            }
+            shardLoss[s] = sum;
+        });
         float[] grads = model.gradientBuffer();
+        for (int s = 1; s < shards.length; s++) {
+            Residual.backward(pool, grads, 0, shards[s].gradients(), 0, grads.length); // grads += shard's, in fixed chunks
+        }
+        double lossSum = totalShardLoss();
         lastGradNorm = config.gradClip() > 0
                 ? optimizer.clipGradients(pool, grads, config.gradClip())
                 : optimizer.gradientNorm(pool, grads);
@@ -108,16 +168,48 @@ public final class Trainer {
             throw new InvalidInputException("evaluation needs tokens and targets of equal length, a positive"
                     + " multiple of batch x seq = " + perMicro + "; got " + tokens.length + " and " + targets.length);
         }
-        double lossSum = 0;
-        for (int k = 0; k < tokens.length / perMicro; k++) {
-            lossSum += runner.loss(tokens, k * perMicro, targets, k * perMicro, batch, seq);
-        }
-        return (float) (lossSum / tokens.length);
+        int micro = tokens.length / perMicro;
+        forEachShard(s -> {
+            double sum = 0;
+            for (int k = 0; k < micro; k++) {
+                int at = k * perMicro + s * shardBatch * seq;
+                sum += shards[s].runner().loss(tokens, at, targets, at, shardBatch, seq);
+            }
+            shardLoss[s] = sum;
+        });
+        return (float) (totalShardLoss() / tokens.length);
     }
 
-    /** A cache for incremental generation with {@link #forwardToken}. */
-    public KvCache newKvCache(int maxPositions) {
-        return runner.newKvCache(maxPositions);
+    /** Runs {@code work} for every shard: at once when each has threads of its own, else one after another. */
+    private void forEachShard(IntConsumer work) {
+        runner.prepareWeights(pool); // with every thread, before the shards need them
+        if (shards.length > 1 && shards[0].pool() != pool) {
+            pool.run(shards.length, (s, worker) -> work.accept(s));
+        } else {
+            for (int s = 0; s < shards.length; s++) {
+                work.accept(s);
+            }
+        }
+    }
+
+    /** Shard losses summed in shard order (fixed, whatever the threads). */
+    private double totalShardLoss() {
+        double sum = 0;
+        for (double l : shardLoss) {
+            sum += l;
+        }
+        return sum;
+    }
+
+
+    /** Stops the shards' worker threads (not the pool given to the constructor). */
+    @Override
+    public void close() {
+        for (Shard shard : shards) {
+            if (shard.pool() != pool) {
+                shard.pool().close();
+            }
+        }
     }
 
     /** Next-token logits after feeding {@code token} at {@code position}; the array is reused by the cache. */

@@ -36,12 +36,13 @@ class TrainerTest {
         return new int[][] {tokens, targets};
     }
 
-    private static float[] trainWithThreads(int threads, int steps) {
+    /** Parameters after {@code steps} steps of two micro-batches of {@code batch} × 20 tokens. */
+    private static float[] trainWithThreads(int threads, int batch, int steps) {
         LlamaModel model = LlamaModel.initialized(SMALL, 7);
-        try (WorkerPool pool = new WorkerPool(threads)) {
-            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 3, 20);
+        try (WorkerPool pool = new WorkerPool(threads);
+             Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, batch, 20)) {
             for (int s = 0; s < steps; s++) {
-                int[][] b = randomBatch(100 + s, 2 * 3 * 20, SMALL.vocabSize()); // two micro-batches
+                int[][] b = randomBatch(100 + s, 2 * batch * 20, SMALL.vocabSize()); // two micro-batches
                 trainer.step(b[0], b[1]);
             }
         }
@@ -50,10 +51,48 @@ class TrainerTest {
 
     @Test
     void weightsAreBitIdenticalWithOneOrTwoThreads() {
-        float[] one = trainWithThreads(1, 4);
-        float[] two = trainWithThreads(2, 4);
+        float[] one = trainWithThreads(1, 3, 4);
+        float[] two = trainWithThreads(2, 3, 4);
         assertThat(Arrays.equals(one, two)).as("parameters after 4 steps, 1 vs 2 threads").isTrue();
         assertThat(Arrays.equals(one, LlamaModel.initialized(SMALL, 7).parameterBuffer())).isFalse();
+    }
+
+    @Test
+    void dataParallelShardsGiveBitIdenticalWeightsForAnyThreadCount() {
+        float[] one = trainWithThreads(1, 4, 3); // an even batch: two shards, run one after the other
+        for (int threads : new int[] {2, 3, 4}) { // shards side by side, on 1+1, 2+1 and 2+2 threads
+            assertThat(Arrays.equals(one, trainWithThreads(threads, 4, 3)))
+                    .as("parameters after 3 steps, 1 vs %d threads", threads).isTrue();
+        }
+    }
+
+    @Test
+    void aDataParallelStepEqualsTheSameSequencesOneAtATime() {
+        // batch 4 runs as two shards of 2 whose gradients are added; batch 1 × 4 micro-batches has one shard
+        int[][] b = randomBatch(9, 4 * 20, SMALL.vocabSize());
+        LlamaModel sharded = LlamaModel.initialized(SMALL, 1);
+        LlamaModel serial = LlamaModel.initialized(SMALL, 1);
+        TrainConfig noClip = new TrainConfig(LrSchedule.constant(1e-3), 0.9, 0.95, 1e-8, 0.1, 0);
+        try (WorkerPool pool = new WorkerPool(2);
+             Trainer two = new Trainer(sharded, noClip, pool, 4, 20);
+             Trainer one = new Trainer(serial, noClip, pool, 1, 20)) {
+            assertThat(two.shardBatch()).isEqualTo(2);
+            assertThat(one.shardBatch()).isEqualTo(1);
+            assertThat(two.evaluate(b[0], b[1])).isCloseTo(one.evaluate(b[0], b[1]), within(1e-5f));
+            assertThat(two.step(b[0], b[1])).isCloseTo(one.step(b[0], b[1]), within(1e-5f));
+            assertThat(two.lastGradientNorm()).isCloseTo(one.lastGradientNorm(), within(1e-5 * one.lastGradientNorm()));
+        }
+        // the summed gradients of the step (left in the model's buffer): the same up to float rounding
+        float[] gs = sharded.gradientBuffer();
+        float[] g1 = serial.gradientBuffer();
+        float largest = 0;
+        for (float g : g1) {
+            largest = Math.max(largest, Math.abs(g));
+        }
+        assertThat(largest).isGreaterThan(0f);
+        for (int i = 0; i < gs.length; i++) {
+            assertThat(gs[i]).as("gradient %d", i).isCloseTo(g1[i], within(1e-5f * largest));
+        }
     }
 
     @Test
@@ -184,8 +223,8 @@ class TrainerTest {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         LlamaModel model = LlamaModel.initialized(SMALL, 2);
         try (WorkerPool pool = new WorkerPool(2)) {
-            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 3, 20);
-            int[][] b = randomBatch(1, 60, SMALL.vocabSize());
+            Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 4, 20); // two shards
+            int[][] b = randomBatch(1, 80, SMALL.vocabSize());
             for (int i = 0; i < 300; i++) {
                 trainer.step(b[0], b[1]); // warm up until the kernels are compiled (interpreted vectors allocate)
             }
@@ -193,7 +232,7 @@ class TrainerTest {
             // interpreter allocating) during one of them, which says nothing about the steady state
             int steps = 20;
             long perStep = Long.MAX_VALUE;
-            for (int window = 0; window < 5; window++) {
+            for (int window = 0; window < 10; window++) {
                 long before = allocatedByAllThreads(mx);
                 for (int i = 0; i < steps; i++) {
                     trainer.step(b[0], b[1]);
