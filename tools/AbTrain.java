@@ -15,7 +15,8 @@ import java.util.*;
  * cp -r chorus-engine/target/classes /tmp/engine-before   # build, copy; change, build, copy again
  * java --add-modules=jdk.incubator.vector -Xmx8g tools/AbTrain.java S 1 5 20 /tmp/engine-before /tmp/engine-after
  * </pre>
- * Arguments: config (S|M|L), threads, warm-up steps, measured rounds, then one classes directory per build.
+ * Arguments: config (S|M|L, or vocab,dim,layers,heads,ffn,seq,batch for any other shape, e.g. the demo's
+ * 4096,64,2,2,192,128,16), threads, warm-up steps, measured rounds, then one classes directory per build.
  */
 public class AbTrain {
     public static void main(String[] args) throws Exception {
@@ -29,7 +30,14 @@ public class AbTrain {
         for (int v = 0; v < n; v++) {
             ClassLoader cl = new URLClassLoader(new URL[] {Path.of(args[4 + v]).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
             Class<?> bc = cl.loadClass("ai.chorus.engine.bench.BenchConfig");
-            Object bcfg = bc.getMethod("byName", String.class).invoke(null, cfg);
+            Object bcfg;
+            if (cfg.contains(",")) {
+                int[] f = Arrays.stream(cfg.split(",")).mapToInt(Integer::parseInt).toArray();
+                bcfg = bc.getConstructor(String.class, int.class, int.class, int.class, int.class, int.class, int.class, int.class)
+                        .newInstance("custom", f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+            } else {
+                bcfg = bc.getMethod("byName", String.class).invoke(null, cfg);
+            }
             Object mc = bc.getMethod("modelConfig").invoke(bcfg);
             int batch = (int) bc.getMethod("batch").invoke(bcfg), seq = (int) bc.getMethod("seq").invoke(bcfg), vocab = (int) bc.getMethod("vocab").invoke(bcfg);
             Class<?> mcc = cl.loadClass("ai.chorus.engine.ModelConfig");
