@@ -50,8 +50,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Tokenizer vocabulary for a new run (default: ${DEFAULT-VALUE}).")
     int vocab;
 
-    @Option(names = "--experts", defaultValue = "4", paramLabel = "K",
-            description = "Expert domains for a new run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--experts", defaultValue = "8", paramLabel = "K",
+            description = "Expert domains for a new run (default: ${DEFAULT-VALUE}; more, purer domains make"
+                    + " stronger experts on Europarl).")
     int experts;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")

@@ -46,9 +46,9 @@ final class EvalCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long maxTokens;
 
-    @Option(names = "--centroids", paramLabel = "fine|expert", defaultValue = EvalOptions.DEFAULT_CENTROIDS,
-            description = "Centroid router distance: to the expert's nearest fine centroid, or to its single"
-                    + " expert centroid (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--centroids", paramLabel = "cosine|fine|expert", defaultValue = EvalOptions.DEFAULT_CENTROIDS,
+            description = "Centroid router distance: the angle to the expert's nearest fine centroid, the Euclidean"
+                    + " distance to it, or to the expert's single centroid (default: ${DEFAULT-VALUE}).")
     String centroids;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")

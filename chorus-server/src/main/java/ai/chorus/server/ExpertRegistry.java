@@ -48,7 +48,7 @@ public final class ExpertRegistry {
         this.realRoot = run.root().toRealPath();
         this.options = options;
         this.vocabSize = vocabSize;
-        this.clusterDistances = ClusterDistances.of("fine", clusters);
+        this.clusterDistances = ClusterDistances.of(ClusterDistances.DEFAULT, clusters);
         this.clusterShares = new double[clusters.experts()];
         this.clusterTerms = new ArrayList<>();
         for (ClusterSummary.Expert e : summary.experts()) {

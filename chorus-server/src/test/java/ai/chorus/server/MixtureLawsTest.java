@@ -53,12 +53,12 @@ class MixtureLawsTest {
         for (int f = 0; f < clusters.fineClusters(); f++) {
             prior[clusters.expertOfFine(f)] += clusters.fineTokens(f); // token shares, as eval computes them
         }
-        TopKRouter reference = new TopKRouter(new CentroidRouter(ClusterDistances.of("fine", clusters),
+        TopKRouter reference = new TopKRouter(new CentroidRouter(ClusterDistances.of(ClusterDistances.DEFAULT, clusters),
                 Routers.DEFAULT_TAU, prior), 1);
         ExpertSet set = new ExpertSet(server.experts().current().experts(), "centroid", 2, Routers.DEFAULT_TAU,
-                ClusterDistances.of("fine", clusters), prior);
+                ClusterDistances.of(ClusterDistances.DEFAULT, clusters), prior);
         ExpertSet topOne = new ExpertSet(set.experts(), "centroid", 1, Routers.DEFAULT_TAU,
-                ClusterDistances.of("fine", clusters), prior);
+                ClusterDistances.of(ClusterDistances.DEFAULT, clusters), prior);
         for (String prompt : PROMPTS) {
             int[] tokens = tokenizer.encode(prompt);
             RoutingContext context = new RoutingContext(clusters.experts(), (t, n) -> prompt);
@@ -90,7 +90,7 @@ class MixtureLawsTest {
         }
         // A high temperature flattens the centroid scores, so the prompt's likelihood decides the weights.
         double tau = 1e3;
-        HybridRouter reference = new HybridRouter(ClusterDistances.of("fine", clusters), tau, prior, 2);
+        HybridRouter reference = new HybridRouter(ClusterDistances.of(ClusterDistances.DEFAULT, clusters), tau, prior, 2);
         ServeOptions d = ServeOptions.defaults(0);
         try (ChorusServer hybrid = ChorusServer.start(run, new ServeOptions(d.host(), 0, "hybrid", 2, tau, 1, 4,
                 d.timeout(), d.maxPromptTokens(), d.maxTokens(), d.maxBodyBytes(), null))) {

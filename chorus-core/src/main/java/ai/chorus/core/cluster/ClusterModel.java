@@ -204,6 +204,23 @@ public final class ClusterModel {
         return out;
     }
 
+    /**
+     * Squared distance from the text's unit embedding to each fine centroid scaled to unit length, 2 − 2·cos: the
+     * angle only. A k-means centroid is the mean of unit vectors, shorter the more its documents spread, and
+     * Euclidean distance ‖x‖² + ‖c‖² − 2x·c favours the shortest centroid for any x that points nowhere in
+     * particular, which is what a context of a few tokens embeds to: on the demo such contexts went to the
+     * largest, most mixed domain. The angle has no such pull.
+     */
+    public double[] fineCosineDistances(String text) {
+        float[] x = embed(text);
+        double[] out = new double[fineToExpert.length];
+        for (int i = 0; i < out.length; i++) {
+            double norm = Math.sqrt(fineNorms[i]);
+            out[i] = norm == 0 ? 2 : Math.max(0, 2 - 2 * Dots.dot(x, 0, fineCentroids, i * dims, dims) / norm);
+        }
+        return out;
+    }
+
     /** ‖x‖² + ‖c‖² − 2 x·c in float, unclamped: the very values {@link KMeans#assign} compares. */
     private float[] rawFineDistances(float[] x) {
         float norm = Dots.dot(x, 0, x, 0, dims);

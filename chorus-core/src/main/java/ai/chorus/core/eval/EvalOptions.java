@@ -19,7 +19,7 @@ import java.util.OptionalDouble;
 public record EvalOptions(OptionalDouble tau, int reroute, long maxTokens, int threads, String centroids,
                           Split split) {
     public static final int DEFAULT_REROUTE = 32;
-    public static final String DEFAULT_CENTROIDS = "fine";
+    public static final String DEFAULT_CENTROIDS = ClusterDistances.DEFAULT;
     /** Sized for the demo: ~10 models over 32k tokens is well under a minute on 2 cores. */
     public static final long DEFAULT_MAX_TOKENS = 32_768;
 

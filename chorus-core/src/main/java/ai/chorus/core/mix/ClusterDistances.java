@@ -8,7 +8,10 @@ import java.util.List;
 /**
  * Where the centroid router measures a context's distance to an expert, from a run's clusters.
  *
- * <p>{@code fine} (the default): the squared distance to the expert's nearest fine centroid. An
+ * <p>{@code cosine} (the default): 2 − 2·cos of the angle to the expert's nearest fine centroid, the
+ * centroids' lengths ignored ({@link ClusterModel#fineCosineDistances}); short contexts are not pulled to
+ * the most diffuse cluster, and routing accuracy rose from 93.3 to 94.6 % on the demo.
+ * {@code fine}: the squared Euclidean distance to the expert's nearest fine centroid. An
  * expert is a group of fine clusters and the clustering gives every document the expert of its
  * nearest fine centroid, so at τ → 0 this router reproduces the clustering's own assignment.
  * {@code expert}: the squared distance to the expert's single (unit) centroid, as c-BTM does when
@@ -16,12 +19,15 @@ import java.util.List;
  * another group's documents, which routes them elsewhere.
  */
 public final class ClusterDistances {
-    public static final List<String> KINDS = List.of("fine", "expert");
+    public static final List<String> KINDS = List.of("cosine", "fine", "expert");
+    /** What the centroid router measures by default, in eval and serve: it routed best on every run measured (docs/perf/mix.md). */
+    public static final String DEFAULT = "cosine";
 
     private ClusterDistances() {}
 
     public static CentroidRouter.ExpertDistances of(String kind, ClusterModel clusters) {
         return switch (kind) {
+            case "cosine" -> text -> nearestFine(clusters, clusters.fineCosineDistances(text));
             case "fine" -> text -> nearestFine(clusters, clusters.fineDistances(text));
             case "expert" -> clusters::expertDistances;
             default -> throw new InvalidInputException("--centroids must be one of " + String.join(", ", KINDS)

@@ -128,6 +128,30 @@ class ClusterStepTest {
     }
 
     @Test
+    void fineCosineDistancesAreTheAngleToEachCentroidWhateverItsLength() {
+        ClusterModel model = ClusterModel.load(twoThreads);
+        for (int doc : new int[] {5, 17}) {
+            String text = CORPUS.document(doc).text();
+            float[] x = model.embed(text);
+            double[] cos = model.fineCosineDistances(text);
+            double[] euclid = model.fineDistances(text);
+            assertThat(cos).hasSize(48);
+            for (int f = 0; f < 48; f++) {
+                float[] c = model.fineCentroid(f);
+                double dot = 0;
+                double norm = 0;
+                for (int j = 0; j < x.length; j++) {
+                    dot += x[j] * c[j];
+                    norm += c[j] * c[j];
+                }
+                assertThat(norm).as("a mean of unit vectors is shorter than one").isLessThan(1.0);
+                assertThat(cos[f]).isCloseTo(2 - 2 * dot / Math.sqrt(norm), within(1e-5));
+                assertThat(euclid[f]).isCloseTo(1 + norm - 2 * dot, within(1e-4));
+            }
+        }
+    }
+
+    @Test
     void summaryJsonHasExpertsNmiAndPurity() throws Exception {
         JsonNode json = new ObjectMapper().readTree(twoThreads.resolve("summary.json").toFile());
         assertThat(json.get("experts").isArray()).isTrue();
