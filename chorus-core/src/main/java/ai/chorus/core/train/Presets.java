@@ -9,10 +9,11 @@ import java.util.List;
  * <ul>
  *   <li>{@code demo}: sized so the whole pipeline (prepare → … → report) finishes in about ten
  *       minutes on two cores: a small model (width 64, 2 layers) that sees many tokens rather than
- *       a larger one that sees few, 6M seed tokens and 3M expert tokens in all. In the demo's minutes
- *       the peer's S shape saw 1.8M tokens and stayed near unigram statistics (dense perplexity
- *       ~300); this shape sees 15M and reaches ~63, and the chorus's margin over dense grows with
- *       tokens, as c-BTM reports.
+ *       a larger one that sees few, 5M seed tokens and 2.5M expert tokens in all. In the demo's
+ *       minutes the peer's S shape saw 1.8M tokens and stayed near unigram statistics (dense
+ *       perplexity ~300); this shape sees 12.5M and reaches ~70, and the chorus's margin over dense
+ *       grows with tokens, as c-BTM reports. (6M + 3M gave dense 62.5 for the same margin, but a
+ *       minute more than the ten-minute budget can spare on a slow hour.)
  *   <li>{@code small}: the peer's M shape; hours on a laptop.
  *   <li>{@code base}: the peer's L shape; a machine-day per expert.
  * </ul>
@@ -27,14 +28,14 @@ import java.util.List;
 public final class Presets {
     public static final List<String> NAMES = List.of("demo", "small", "base");
     /** All the demo's experts together train on this many tokens, however many there are. */
-    static final long DEMO_EXPERT_TOKENS = 3_000_000L;
+    static final long DEMO_EXPERT_TOKENS = 2_500_000L;
 
     private Presets() {}
 
     public static TrainSettings named(String name, int experts) {
         return switch (name) {
             case "demo" -> new TrainSettings("demo", experts, 64, 192, 2, 2, 128, 16,
-                    6_000_000L, DEMO_EXPERT_TOKENS / Math.max(experts, 1), TrainSettings.PROPORTIONAL, 3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
+                    5_000_000L, DEMO_EXPERT_TOKENS / Math.max(experts, 1), TrainSettings.PROPORTIONAL, 3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
                     50, 8, 200, 1234L, 4321L, 10000.0, null);
             case "small" -> new TrainSettings("small", experts, 256, 768, 6, 8, 256, 8,
                     20_000_000L, 10_000_000L, TrainSettings.EQUAL, 1.5e-3, 1e-3, 0.1, 0.02, 0.1, 1.0,
