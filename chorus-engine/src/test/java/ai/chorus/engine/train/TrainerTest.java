@@ -239,8 +239,9 @@ class TrainerTest {
                 }
                 perStep = Math.min(perStep, (allocatedByAllThreads(mx) - before) / steps);
             }
-            // only the small task objects of the parallel loops: the model's buffers are ~1 MB here
-            assertThat(perStep).as("bytes allocated per step by all threads").isLessThan(16 * 1024);
+            // only the small task objects of the parallel loops, a few dozen bytes each, run by both shards
+            // (15-21 KB measured); one activation or gradient buffer of this model alone is ~100 KB
+            assertThat(perStep).as("bytes allocated per step by all threads").isLessThan(32 * 1024);
         }
     }
 
