@@ -115,16 +115,21 @@ class ClusterStepTest {
         assertThat(d).hasSize(6);
         for (int e = 0; e < 6; e++) {
             float[] c = model.expertCentroid(e);
-            double dot = 0;
-            double norm = 0;
-            for (int j = 0; j < x.length; j++) {
-                dot += x[j] * c[j];
-                norm += c[j] * c[j];
-            }
+            double dot = dot(x, c);
+            double norm = dot(c, c);
             assertThat(norm).isCloseTo(1.0, within(1e-5));
             assertThat(d[e]).isCloseTo(2 - 2 * dot, within(1e-5));
         }
         assertThat(model.fineDistances(text)).hasSize(48);
+    }
+
+    /** Σ a[j]·b[j] in double: the reference the model's float kernels are checked against. */
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int j = 0; j < a.length; j++) {
+            sum += (double) a[j] * b[j];
+        }
+        return sum;
     }
 
     @Test
@@ -138,12 +143,8 @@ class ClusterStepTest {
             assertThat(cos).hasSize(48);
             for (int f = 0; f < 48; f++) {
                 float[] c = model.fineCentroid(f);
-                double dot = 0;
-                double norm = 0;
-                for (int j = 0; j < x.length; j++) {
-                    dot += x[j] * c[j];
-                    norm += c[j] * c[j];
-                }
+                double dot = dot(x, c);
+                double norm = dot(c, c);
                 assertThat(norm).as("a mean of unit vectors is shorter than one").isLessThan(1.0);
                 assertThat(cos[f]).isCloseTo(2 - 2 * dot / Math.sqrt(norm), within(1e-5));
                 assertThat(euclid[f]).isCloseTo(1 + norm - 2 * dot, within(1e-4));
