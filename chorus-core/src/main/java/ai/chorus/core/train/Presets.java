@@ -35,7 +35,8 @@ public final class Presets {
     public static TrainSettings named(String name, int experts) {
         return switch (name) {
             case "demo" -> new TrainSettings("demo", experts, 64, 192, 2, 2, 128, 16,
-                    5_000_000L, DEMO_EXPERT_TOKENS / Math.max(experts, 1), TrainSettings.PROPORTIONAL, 3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
+                    5_000_000L, DEMO_EXPERT_TOKENS / Math.max(experts, 1), TrainSettings.PROPORTIONAL,
+                    3e-3, 1.5e-3, 0.1, 0.05, 0.1, 1.0,
                     50, 8, 200, 1234L, 4321L, 10000.0, null);
             case "small" -> new TrainSettings("small", experts, 256, 768, 6, 8, 256, 8,
                     20_000_000L, 10_000_000L, TrainSettings.EQUAL, 1.5e-3, 1e-3, 0.1, 0.02, 0.1, 1.0,

@@ -113,6 +113,15 @@ public final class LlamaModel {
         return weightsVersion;
     }
 
+    /**
+     * A new zeroed buffer with the gradient layout, for a runner that sums its gradients apart from the
+     * model's (a data-parallel shard); refused with a clear message when the heap cannot hold it.
+     */
+    public float[] newGradientBuffer() {
+        Memory.ensureAvailable(grads.length, "another gradient buffer of a " + grads.length + "-parameter model");
+        return new float[grads.length];
+    }
+
     public void zeroGradients() {
         Arrays.fill(grads, 0f);
     }

@@ -131,7 +131,7 @@ public final class LlamaRunner {
                     + model.gradientBuffer().length);
         }
         if (sibling != null && sibling.model != model) {
-            throw new IllegalArgumentException("a runner shares transposed weights only with a runner of the same model");
+            throw new IllegalArgumentException("a runner shares transposed weights only with a runner of its model");
         }
         this.gradients = gradients;
         if (maxBatch < 1 || maxSeq < 1) {
@@ -197,8 +197,9 @@ public final class LlamaRunner {
         // activation gradients, plus the matmul's packed copy of the largest backward B (W of lm_head or gate_up, or hidden)
         long packedB = Math.max(Math.max((long) vocab * dim, 2L * ffn * dim), rows * ffn);
         long scratch = rows * (2 + 6L * dim + 3L * ffn) + packedB;
-        Memory.ensureAvailable((sibling == null ? t.size() : 0L) + a.size() + scratch, "the workspace for batch "
-                + maxBatch + " x sequence " + maxSeq);
+        long own = sibling == null ? t.size() : 0L; // a sibling's transposed weights are already allocated
+        Memory.ensureAvailable(own + a.size() + scratch, "the workspace for batch " + maxBatch + " x sequence "
+                + maxSeq);
         transposed = sibling == null ? new TransposedWeights(t.size()) : sibling.transposed;
         weightsT = transposed.data;
         acts = new float[a.size()];
@@ -241,12 +242,6 @@ public final class LlamaRunner {
 
     public int maxSeq() {
         return maxSeq;
-    }
-
-    /** Floats held by the workspace (activations, their gradients, transposed weights). */
-    public long workspaceFloats() {
-        return (long) acts.length + weightsT.length + losses.length + lse.length + dres.length + dln.length
-                + dqkv.length + dattended.length + dhidden.length + dgateUp.length;
     }
 
     /** Rebuilds the transposed weights if the model's weights changed since the last pass. */
@@ -333,8 +328,8 @@ public final class LlamaRunner {
 
     /**
      * One micro-batch of training: forward, loss, and backward, adding this micro-batch's gradients
-     * to the runner's gradient buffer (the model's unless the constructor was given another). The loss gradient is scaled by {@code lossScale}
-     * (1 / tokens of the whole optimizer step). Returns the sum of the per-token losses, summed in
+     * to the runner's gradient buffer (the model's unless the constructor was given another). The loss
+     * gradient is scaled by {@code lossScale} (1 / tokens of the whole optimizer step). Returns the sum of the per-token losses, summed in
      * row order in double.
      */
     public double forwardBackward(int[] tokens, int tokOff, int[] targets, int tgtOff, int batch, int seq,

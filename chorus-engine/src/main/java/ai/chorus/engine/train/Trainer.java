@@ -29,7 +29,7 @@ import java.util.function.IntConsumer;
  */
 public final class Trainer implements AutoCloseable {
 
-    /** Shards of an even batch. Two: the cores of the machines this is tuned for, and half-batches still fill the matmul tiles. */
+    /** Shards of an even batch. Two: the cores this is tuned for, and half-batches still fill the matmul tiles. */
     static final int SHARDS = 2;
 
     /** One data-parallel slice of the batch: its runner, the threads it runs on, the gradients it sums into. */
@@ -61,10 +61,11 @@ public final class Trainer implements AutoCloseable {
         this.shardLoss = new double[count];
         int threads = pool.threads();
         for (int s = 0; s < count; s++) {
-            // shard s runs on its own share of the threads; with fewer threads than shards they take turns on the caller's pool
+            // shard s runs on its own share of the threads; with fewer threads than shards they take
+            // turns on the caller's pool
             WorkerPool shardPool = count == 1 || threads < count ? pool
                     : new WorkerPool(threads / count + (s < threads % count ? 1 : 0));
-            float[] gradients = s == 0 ? model.gradientBuffer() : newGradientBuffer(model);
+            float[] gradients = s == 0 ? model.gradientBuffer() : model.newGradientBuffer();
             LlamaRunner sibling = s == 0 ? null : shards[0].runner();
             shards[s] = new Shard(new LlamaRunner(model, shardPool, shardBatch, seq, gradients, sibling), shardPool,
                     gradients);
@@ -72,16 +73,6 @@ public final class Trainer implements AutoCloseable {
         this.runner = shards[0].runner();
         this.optimizer = new AdamW(model.parameters(), model.parameterBuffer().length, config.beta1(), config.beta2(),
                 config.eps(), config.weightDecay());
-    }
-
-    private static float[] newGradientBuffer(LlamaModel model) {
-        long floats = model.gradientBuffer().length;
-        Runtime rt = Runtime.getRuntime();
-        if (floats * Float.BYTES > rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) {
-            throw new InvalidInputException("the second data-parallel gradient buffer needs " + (floats * Float.BYTES >> 20)
-                    + " MiB more than the JVM has left; raise -Xmx or use a smaller model");
-        }
-        return new float[(int) floats];
     }
 
     public LlamaModel model() {
@@ -149,7 +140,8 @@ public final class Trainer implements AutoCloseable {
         });
         float[] grads = model.gradientBuffer();
         for (int s = 1; s < shards.length; s++) {
-            Residual.backward(pool, grads, 0, shards[s].gradients(), 0, grads.length); // grads += shard's, in fixed chunks
+            // grads += the shard's, in fixed chunks
+            Residual.backward(pool, grads, 0, shards[s].gradients(), 0, grads.length);
         }
         double lossSum = totalShardLoss();
         lastGradNorm = config.gradClip() > 0
@@ -201,6 +193,15 @@ public final class Trainer implements AutoCloseable {
         return sum;
     }
 
+    /** A cache for incremental generation with {@link #forwardToken}. */
+    public KvCache newKvCache(int maxPositions) {
+        return runner.newKvCache(maxPositions);
+    }
+
+    /** Next-token logits after feeding {@code token} at {@code position}; the array is reused by the cache. */
+    public float[] forwardToken(int token, int position, KvCache cache) {
+        return runner.forwardToken(token, position, cache);
+    }
 
     /** Stops the shards' worker threads (not the pool given to the constructor). */
     @Override
@@ -210,10 +211,5 @@ public final class Trainer implements AutoCloseable {
                 shard.pool().close();
             }
         }
-    }
-
-    /** Next-token logits after feeding {@code token} at {@code position}; the array is reused by the cache. */
-    public float[] forwardToken(int token, int position, KvCache cache) {
-        return runner.forwardToken(token, position, cache);
     }
 }
