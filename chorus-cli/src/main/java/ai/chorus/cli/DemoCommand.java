@@ -97,15 +97,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path results = runDir.evalDir().resolve(EvalStep.RESULTS_FILE);
         ObjectNode evaluated;
-        if (Files.isRegularFile(results) && newerThanEveryModel(results, plan)) {
+        if (Files.isRegularFile(results) && newerThanEveryModel(results, plan) && EvalStep.isCurrent(results)) {
             output.line("== eval: done already");
             evaluated = (ObjectNode) RunSpec.JSON.readTree(results.toFile());
         } else {
             output.line("== eval");
-            EvalOptions d = EvalOptions.defaults();
-            evaluated = EvalStep.run(runDir, new EvalOptions(d.tau(), d.reroute(), d.maxTokens(), t, d.centroids(),
-                    d.split()),
-                    progress);
+            evaluated = EvalStep.run(runDir, EvalOptions.defaults().withThreads(t), progress);
         }
         ReportStep.Result report = ReportStep.run(runDir);
         double wall = (System.nanoTime() - start) / 1e9;

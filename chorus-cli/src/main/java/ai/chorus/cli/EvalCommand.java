@@ -3,6 +3,7 @@ package ai.chorus.cli;
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.eval.EvalOptions;
 import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.eval.RouterContext;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.OptionalDouble;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = {"Test perplexity of the seed, the dense baseline, every expert, every merged model in",
             "RUN/merged/ and the routed ensembles (centroid and posterior at k = 1, 2, all; uniform; oracle;",
             "random split), overall, per domain and per label, with routing accuracy and experts run per token.",
-            "Writes eval/results.json.",
+            "Writes eval/results.json. Routers read only the window the models see (--router-context).",
             "The centroid router's temperature is chosen on the validation split unless --tau gives one.",
             "Examples:",
             "  chorus eval --run runs/demo",
@@ -59,6 +60,13 @@ final class EvalCommand implements Callable<Integer> {
                     + " looking at the test set (default: ${DEFAULT-VALUE}).")
     String split;
 
+    @Option(names = "--router-context", paramLabel = "window|document", defaultValue = "window",
+            description = "What the routers read: 'window' — the tokens the models see, the headline; 'document' also"
+                    + " scores every routed ensemble with document memory, as rows ending in"
+                    + " " + EvalStep.DOCUMENT_MEMORY_SUFFIX + " (information the dense model does not get)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String routerContext;
+
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
@@ -68,7 +76,8 @@ final class EvalCommand implements Callable<Integer> {
             default -> throw new InvalidInputException("--split must be test or valid, got '" + split + "'");
         };
         EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids, scored);
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids, scored,
+                RouterContext.of(routerContext));
         ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
         output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));

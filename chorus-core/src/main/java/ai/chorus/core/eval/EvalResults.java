@@ -37,6 +37,7 @@ final class EvalResults {
     void header(int window, EvalOptions options, double tau, TauCalibration calibration) {
         root.put("split", options.split().key());
         root.put("window", window);
+        root.put("router_context", RouterContext.WINDOW.key());
         root.put("reroute", options.reroute());
         root.put("tau", tau);
         if (calibration != null) {

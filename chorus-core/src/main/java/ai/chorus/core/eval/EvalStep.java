@@ -55,7 +55,10 @@ import org.slf4j.LoggerFactory;
  * scored tokens whose decision's top expert is the document's cluster.
  */
 public final class EvalStep {
-    public static final String FORMAT = "chorus-eval-v1";
+    /** v2: routers read only the models' window ({@link RouterContext}); v1 routed with document memory. */
+    public static final String FORMAT = "chorus-eval-v2";
+    /** Key suffix of an ensemble replayed with document memory ({@code --router-context document}). */
+    public static final String DOCUMENT_MEMORY_SUFFIX = "_document_memory";
     public static final String RESULTS_FILE = "results.json";
     private static final Logger LOG = LoggerFactory.getLogger(EvalStep.class);
     /** results.json key of a merged model: this prefix and its folder's name under the run's {@code merged/}. */
@@ -82,6 +85,7 @@ public final class EvalStep {
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
         TestSet test = TestSet.of(data, assignments, options.split(), options.maxTokens());
+        int span = RouterContext.WINDOW.span(window);
 
         Map<String, float[]> logProbs = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(options.threads());
@@ -137,11 +141,18 @@ public final class EvalStep {
         List<RoutedEnsemble.Setting> settings = new ArrayList<>(routed);
         settings.addAll(bounds);
         List<RoutedEnsemble.Outcome> outcomes = new ArrayList<>(
-                RoutedEnsemble.score(test, clusterExperts, settings, options.reroute(), decoder));
+                RoutedEnsemble.score(test, clusterExperts, settings, options.reroute(), span, decoder));
         double[] uniformPrior = new double[experts];
         Arrays.fill(uniformPrior, 1.0);
         outcomes.addAll(RoutedEnsemble.score(test, randomExperts, List.of(new RoutedEnsemble.Setting("random_split",
-                new PosteriorRouter(uniformPrior), 2, Runs.ALL)), options.reroute(), null));
+                new PosteriorRouter(uniformPrior), 2, Runs.ALL)), options.reroute(), span, null));
+        List<RoutedEnsemble.Outcome> documentMemory = List.of();
+        if (options.routerContext() == RouterContext.DOCUMENT) {
+            List<RoutedEnsemble.Setting> remembering = routed.stream().map(s -> new RoutedEnsemble.Setting(
+                    s.key() + DOCUMENT_MEMORY_SUFFIX, s.router(), s.k(), s.runs())).toList();
+            documentMemory = RoutedEnsemble.score(test, clusterExperts, remembering, options.reroute(),
+                    RouterContext.DOCUMENT.span(window), decoder);
+        }
 
         EvalResults results = new EvalResults(test, experts, data.meta().labels());
         results.header(window, options, tau, calibration);
@@ -151,6 +162,9 @@ public final class EvalStep {
         }
         for (RoutedEnsemble.Outcome o : outcomes) {
             results.ensemble(o, routed.contains(o.setting()));
+        }
+        for (RoutedEnsemble.Outcome o : documentMemory) {
+            results.ensemble(o, true);
         }
         for (int e = 0; e < experts; e++) {
             results.model(expertKey(e), RoutedEnsemble.documentNll(test, clusterExperts[e]));
@@ -182,9 +196,19 @@ public final class EvalStep {
                 logProbs[e] = ModelScorer.score(ModelScorer.load(run.expertDir(e)), valid, window, pool, task);
             }
         }
-        TauCalibration c = TauCalibration.choose(valid, logProbs, distances, prior, 2, options.reroute(), decoder);
+        TauCalibration c = TauCalibration.choose(valid, logProbs, distances, prior, 2, options.reroute(),
+                RouterContext.WINDOW.span(window), decoder);
         LOG.info("centroid router: tau {} (validation perplexity by tau: {})", c.tau(), c.perplexityByTau());
         return c;
+    }
+
+    /** Whether a results.json was written by this format (an older one routed with document memory). */
+    public static boolean isCurrent(Path results) throws IOException {
+        try {
+            return FORMAT.equals(RunSpec.JSON.readTree(results.toFile()).path("format").asText());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            return false;
+        }
     }
 
     /** Every model the evaluation scores, by its results.json key; merged models are optional extras. */
@@ -278,10 +302,14 @@ public final class EvalStep {
                     c == null ? "1" : String.format("%.2f", c.asDouble()),
                     a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
         }
-        sb.append(String.format("%,d test tokens in %,d documents, window %d, reroute %d, tau %s; %.1f s",
-                results.path("test_tokens").asLong(), results.path("test_documents").asLong(),
-                results.path("window").asInt(), results.path("reroute").asInt(), results.path("tau").asText(),
-                results.path("seconds").asDouble()));
+        sb.append(String.format("%,d test tokens in %,d documents, window %d, routers read the %s, reroute %d, tau %s;"
+                        + " %.1f s", results.path("test_tokens").asLong(), results.path("test_documents").asLong(),
+                results.path("window").asInt(), results.path("router_context").asText("window"),
+                results.path("reroute").asInt(), results.path("tau").asText(), results.path("seconds").asDouble()));
+        if (rows.stream().anyMatch(k -> k.endsWith(DOCUMENT_MEMORY_SUFFIX))) {
+            sb.append(String.format("%n*%s: router with document memory — information the dense model does not get",
+                    DOCUMENT_MEMORY_SUFFIX));
+        }
         return sb.toString();
     }
 }

@@ -12,20 +12,24 @@ import java.util.Map;
 /**
  * Replays routed ensembles over a {@link TestSet} from the experts' cached log-probabilities.
  *
- * <p>The routing rule: each document is cut into blocks that start at positions 0, 1, 2, 4, 8, …
- * (doubling while below N = {@code reroute}) and then every N positions. Before a block starting at
- * position s the router sees the document's tokens x_0 … x_{s-1}, never the tokens it is about to
- * score; the first block (one token) therefore routes on the empty context, where every router uses
- * its prior (centroid and posterior: the clusters' token shares; uniform: 1/K; oracle: the true
- * cluster). The weights hold for the whole block, then the block's tokens join the context. The
- * doubling start keeps the prior's guess to the very first token instead of the first N, at the price
- * of log₂ N extra routing decisions per document. With {@code reroute = 1} the posterior router is
+ * <p>The routing rule: each document is cut into routing windows of {@code span} positions (the models'
+ * window, so the router reads no more than the models do; {@link #WHOLE_DOCUMENT} keeps the whole document
+ * — see {@link RouterContext}). The context starts empty at each routing window, which is cut into blocks
+ * that start at offsets 0, 1, 2, 4, 8, … (doubling while below N = {@code reroute}) and then every N
+ * positions. Before a block starting at offset s the router sees the window's tokens x_0 … x_{s-1}, never
+ * the tokens it is about to score; the first block (one token) therefore routes on the empty context,
+ * where every router uses its prior (centroid and posterior: the clusters' token shares; uniform: 1/K;
+ * oracle: the true cluster). The weights hold for the whole block, then the block's tokens join the
+ * context. The doubling start keeps the prior's guess to the very first token instead of the first N, at
+ * the price of log₂ N extra routing decisions per window. With {@code reroute = 1} the posterior router is
  * BTM's token-by-token update.
  *
  * <p>Several settings that share a base router (e.g. centroid at k = 1, 2, K) route once per block
  * and differ only in the top-k cut.
  */
 public final class RoutedEnsemble {
+    /** A routing window that never ends inside a document: the router remembers the whole document so far. */
+    public static final int WHOLE_DOCUMENT = Integer.MAX_VALUE;
 
     /**
      * One ensemble to score.
@@ -54,13 +58,14 @@ public final class RoutedEnsemble {
      * early one-, two- and four-token blocks would otherwise weigh as much as full ones.
      *
      * @param documentNll per document, Σ −log p_mix over its positions
+     * @param positionNll per scored position, −log p_mix (aligned with {@link TestSet#targets()})
      * @param routedTokens scored tokens (each under one routing decision)
      * @param correctTokens tokens whose decision's top expert is the document's cluster
      * @param expertsRun Σ over positions of the experts that run for it
      * @param topChoices per document × expert: tokens whose decision's top expert it was ([doc·K + e])
      */
-    public record Outcome(Setting setting, double[] documentNll, long routedTokens, long correctTokens,
-                          double expertsRun, int[] topChoices) {
+    public record Outcome(Setting setting, double[] documentNll, double[] positionNll, long routedTokens,
+                          long correctTokens, double expertsRun, int[] topChoices) {
         public double routingAccuracy() {
             return routedTokens == 0 ? Double.NaN : (double) correctTokens / routedTokens;
         }
@@ -70,12 +75,16 @@ public final class RoutedEnsemble {
 
     /**
      * @param expertLogProbs [expert][position]: each expert's log-probability of every target
+     * @param span positions per routing window: the models' window, or {@link #WHOLE_DOCUMENT}
      * @param decoder the tokenizer, for routers that read the context's text
      */
     public static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
-                                      RoutingContext.Decoder decoder) {
+                                      int span, RoutingContext.Decoder decoder) {
         if (reroute < 1) {
             throw new IllegalArgumentException("reroute must be at least 1, got " + reroute);
+        }
+        if (span < 1) {
+            throw new IllegalArgumentException("routing window must be at least 1, got " + span);
         }
         int experts = expertLogProbs.length;
         Map<Router, double[]> baseWeights = new IdentityHashMap<>();
@@ -88,6 +97,7 @@ public final class RoutedEnsemble {
         }
         int docs = test.documents();
         double[][] nll = new double[settings.size()][docs];
+        double[][] positionNll = new double[settings.size()][test.positions()];
         long[] routed = new long[settings.size()];
         long[] correct = new long[settings.size()];
         double[] run = new double[settings.size()];
@@ -97,44 +107,50 @@ public final class RoutedEnsemble {
         RoutingContext context = new RoutingContext(experts, decoder);
 
         for (int i = 0; i < docs; i++) {
-            context.reset(test.domain(i));
-            for (int block = test.start(i); block < test.end(i); ) {
-                int blockEnd = Math.min(test.start(i) + nextBoundary(block - test.start(i), reroute), test.end(i));
-                for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
-                    e.getKey().route(context, e.getValue());
-                }
-                for (int c = 0; c < settings.size(); c++) {
-                    Setting s = settings.get(c);
-                    System.arraycopy(baseWeights.get(s.router()), 0, w, 0, experts);
-                    Weights.keepTopK(w, s.k());
-                    int best = Weights.argmax(w);
-                    int tokens = blockEnd - block;
-                    routed[c] += tokens;
-                    if (best == test.domain(i)) {
-                        correct[c] += tokens;
+            for (int from = test.start(i); from < test.end(i); ) {
+                int windowEnd = (int) Math.min((long) from + span, test.end(i));
+                context.reset(test.domain(i));
+                for (int block = from; block < windowEnd; ) {
+                    int blockEnd = Math.min(from + nextBoundary(block - from, reroute), windowEnd);
+                    for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
+                        e.getKey().route(context, e.getValue());
                     }
-                    top[c][i * experts + best] += tokens;
-                    int running = switch (s.runs()) {
-                        case WEIGHTED -> Weights.nonZero(w);
-                        case TOP_K -> Math.min(s.k(), experts);
-                        case ALL -> experts;
-                    };
-                    run[c] += (double) running * tokens;
-                    double sum = 0;
+                    for (int c = 0; c < settings.size(); c++) {
+                        Setting s = settings.get(c);
+                        System.arraycopy(baseWeights.get(s.router()), 0, w, 0, experts);
+                        Weights.keepTopK(w, s.k());
+                        int best = Weights.argmax(w);
+                        int tokens = blockEnd - block;
+                        routed[c] += tokens;
+                        if (best == test.domain(i)) {
+                            correct[c] += tokens;
+                        }
+                        top[c][i * experts + best] += tokens;
+                        int running = switch (s.runs()) {
+                            case WEIGHTED -> Weights.nonZero(w);
+                            case TOP_K -> Math.min(s.k(), experts);
+                            case ALL -> experts;
+                        };
+                        run[c] += (double) running * tokens;
+                        double sum = 0;
+                        for (int p = block; p < blockEnd; p++) {
+                            double loss = -Mixture.logProb(w, expertLogProbs, p);
+                            positionNll[c][p] = loss;
+                            sum += loss;
+                        }
+                        nll[c][i] += sum;
+                    }
                     for (int p = block; p < blockEnd; p++) {
-                        sum -= Mixture.logProb(w, expertLogProbs, p);
+                        context.append(targets[p], expertLogProbs, p);
                     }
-                    nll[c][i] += sum;
+                    block = blockEnd;
                 }
-                for (int p = block; p < blockEnd; p++) {
-                    context.append(targets[p], expertLogProbs, p);
-                }
-                block = blockEnd;
+                from = windowEnd;
             }
         }
         List<Outcome> out = new ArrayList<>();
         for (int c = 0; c < settings.size(); c++) {
-            out.add(new Outcome(settings.get(c), nll[c], routed[c], correct[c], run[c], top[c]));
+            out.add(new Outcome(settings.get(c), nll[c], positionNll[c], routed[c], correct[c], run[c], top[c]));
         }
         return out;
     }

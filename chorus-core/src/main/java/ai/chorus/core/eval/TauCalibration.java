@@ -30,17 +30,19 @@ public record TauCalibration(double tau, int k, int tokens, Map<Double, Double> 
      * @param distances the centroid router's distances
      * @param prior the routers' prior
      * @param k experts mixed (the headline setting: 2)
+     * @param span the routing window ({@link RoutedEnsemble#score}): the headline's, the models' window
      */
     public static TauCalibration choose(TestSet valid, float[][] expertLogProbs,
                                         CentroidRouter.ExpertDistances distances, double[] prior, int k, int reroute,
-                                        RoutingContext.Decoder decoder) {
+                                        int span, RoutingContext.Decoder decoder) {
         CentroidRouter.ExpertDistances shared = lastOnly(distances);
         List<RoutedEnsemble.Setting> settings = new ArrayList<>();
         for (double tau : GRID) {
             CentroidRouter router = new CentroidRouter(shared, tau, prior);
             settings.add(new RoutedEnsemble.Setting("tau " + tau, router, k, Runs.WEIGHTED));
         }
-        List<RoutedEnsemble.Outcome> outcomes = RoutedEnsemble.score(valid, expertLogProbs, settings, reroute, decoder);
+        List<RoutedEnsemble.Outcome> outcomes = RoutedEnsemble.score(valid, expertLogProbs, settings, reroute, span,
+                decoder);
         Map<Double, Double> perplexity = new LinkedHashMap<>();
         double best = Double.NaN;
         double bestPerplexity = Double.POSITIVE_INFINITY;

@@ -1,6 +1,7 @@
 package ai.chorus.core.report;
 
 import ai.chorus.core.cluster.ClusterSummary;
+import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.engine.InvalidInputException;
@@ -27,7 +28,7 @@ import java.util.stream.Stream;
  * @param jobs the training jobs that have a folder, in pipeline order
  */
 record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonNode results, List<Job> jobs) {
-    static final String RESULTS_FORMAT = "chorus-eval-v1";
+    static final String RESULTS_FORMAT = EvalStep.FORMAT;
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Pattern EXPERT_FOLDER = Pattern.compile("e(\\d{2,6})");

@@ -90,7 +90,7 @@ class EvalStepTest {
                 new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE);
         JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
         assertThat(json.toString()).isEqualTo(returned.toString());
-        assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v1");
+        assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v2");
         assertThat(json.get("window").asInt()).isEqualTo(SEQ);
         assertThat(json.get("reroute").asInt()).isEqualTo(4);
         assertThat(json.get("test_documents").asInt()).isPositive();
@@ -125,6 +125,26 @@ class EvalStepTest {
         }
         assertThat(decisions).isPositive();
         assertThat(EvalStep.table(json)).contains("centroid_k2").contains("random_split").contains("expert_1");
+        assertThat(json.get("router_context").asText()).isEqualTo("window");
+        assertThat(json.path("perplexity").has("centroid_k2" + EvalStep.DOCUMENT_MEMORY_SUFFIX)).isFalse();
+    }
+
+    @Test
+    void documentMemoryIsItsOwnLabelledRowBesideTheWindowHeadline() throws IOException {
+        saveModels(11, true);
+        JsonNode window = EvalStep.run(run,
+                new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE);
+        JsonNode both = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine",
+                Split.TEST, RouterContext.DOCUMENT), Progress.NONE);
+        assertThat(both.get("router_context").asText()).isEqualTo("window");
+        for (String key : List.of("centroid_k1", "centroid_k2", "hybrid", "posterior")) {
+            // the headline rows do not change when document memory is asked for too
+            assertThat(both.path("perplexity").get(key).asDouble()).as(key)
+                    .isEqualTo(window.path("perplexity").get(key).asDouble());
+            assertThat(both.path("perplexity").get(key + EvalStep.DOCUMENT_MEMORY_SUFFIX).asDouble()).as(key)
+                    .isGreaterThan(1).isFinite();
+        }
+        assertThat(EvalStep.table(both)).contains("information the dense model does not get");
     }
 
     @Test

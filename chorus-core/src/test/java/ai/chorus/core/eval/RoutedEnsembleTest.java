@@ -97,7 +97,8 @@ class RoutedEnsembleTest {
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, Runs.WEIGHTED));
         double[] single = RoutedEnsemble.documentNll(test, lp);
-        for (RoutedEnsemble.Outcome o : RoutedEnsemble.score(test, experts, settings, 4, (t, n) -> "text")) {
+        for (RoutedEnsemble.Outcome o : RoutedEnsemble.score(test, experts, settings, 4, RoutedEnsemble.WHOLE_DOCUMENT,
+                (t, n) -> "text")) {
             for (int i = 0; i < test.documents(); i++) {
                 assertThat(o.documentNll()[i]).as(o.setting().key()).isCloseTo(single[i], within(1e-4));
             }
@@ -118,7 +119,7 @@ class RoutedEnsembleTest {
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(3), 1, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(3), 3, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("posterior", new PosteriorRouter(new double[] {1, 1, 1}), 1, Runs.ALL));
-        List<RoutedEnsemble.Outcome> out = RoutedEnsemble.score(test, experts, settings, 5, null);
+        List<RoutedEnsemble.Outcome> out = RoutedEnsemble.score(test, experts, settings, 5, RoutedEnsemble.WHOLE_DOCUMENT, null);
         for (int i = 0; i < test.documents(); i++) {
             double own = 0;
             for (int p = test.start(i); p < test.end(i); p++) {

@@ -38,7 +38,7 @@ class TauCalibrationTest {
 
     private static TauCalibration choose(CentroidRouter.ExpertDistances distances) {
         TestSet test = documents();
-        return TauCalibration.choose(test, experts(test), distances, new double[] {0.5, 0.5}, 2, 8, DECODER);
+        return TauCalibration.choose(test, experts(test), distances, new double[] {0.5, 0.5}, 2, 8, 16, DECODER);
     }
 
     @Test

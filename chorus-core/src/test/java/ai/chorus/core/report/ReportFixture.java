@@ -105,10 +105,10 @@ final class ReportFixture {
         Files.writeString(dir.resolve("provenance.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
     }
 
-    /** eval/results.json following the chorus-eval-v1 contract; {@code withLabels} adds per_label. */
+    /** eval/results.json following the chorus-eval-v2 contract; {@code withLabels} adds per_label. */
     static void writeResults(RunDir run, boolean withLabels) throws IOException {
         ObjectNode r = JSON.createObjectNode();
-        r.put("format", "chorus-eval-v1");
+        r.put("format", "chorus-eval-v2");
         r.put("test_documents", 300);
         r.put("test_tokens", 60_000);
         r.put("window", 128);

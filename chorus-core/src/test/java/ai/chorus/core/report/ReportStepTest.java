@@ -128,7 +128,7 @@ class ReportStepTest {
     void toleratesResultsWithOnlyTheRequiredPerplexities(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
         Files.writeString(run.evalDir().resolve("results.json"), """
-                {"format": "chorus-eval-v1", "perplexity": {"seed": 300, "dense": 200, "centroid_k1": 180,
+                {"format": "chorus-eval-v2", "perplexity": {"seed": 300, "dense": 200, "centroid_k1": 180,
                  "centroid_k2": 170, "posterior": 175, "uniform": 190, "oracle": 165, "random_split": 210}}
                 """);
         ReportStep.Result result = ReportStep.run(run);
@@ -143,7 +143,7 @@ class ReportStepTest {
     void degenerateSectionsBecomeNotesNotCrashes(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
         Files.writeString(run.evalDir().resolve("results.json"), """
-                {"format": "chorus-eval-v1", "perplexity": {"dense": 200, "centroid_k2": null, "posterior": 190},
+                {"format": "chorus-eval-v2", "perplexity": {"dense": 200, "centroid_k2": null, "posterior": 190},
                  "per_domain": {"dense": {}, "centroid_k2": {}}, "per_label": {"dense": {}},
                  "experts_per_token": {"posterior": 1.7333},
                  "routing_map": {"rows_are": "label", "rows": ["en"], "experts": [], "counts": [[]]}}
@@ -169,12 +169,12 @@ class ReportStepTest {
         RunDir run = ReportFixture.write(dir);
         Path report = ReportStep.run(run).file();
         String before = Files.readString(report);
-        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"chorus-eval-v1\", \"perplex");
+        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"chorus-eval-v2\", \"perplex");
         assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("results.json").hasMessageContaining("chorus eval");
         Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"something-else\"}");
         assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("chorus-eval-v1");
+                .hasMessageContaining("chorus-eval-v2");
         assertThat(Files.readString(report)).isEqualTo(before);
     }
 
