@@ -6,7 +6,10 @@
 #                                             # (plus two generated models: tied head, other rope_theta/eps),
 #                                             # and Chorus's ids for held-out Europarl and synthetic text under
 #                                             # RUN's tokenizer and a fresh 8,192 one
-#   tools/hf_parity.sh check OUT_DIR          # there: transformers logits (1e-4), tokenizers ids and decodes
+#                                             # and, for each of RUN's folders that carries its tokenizer, the
+#                                             # folder alone plus `chorus score --bos --json` on a fixed text
+#   tools/hf_parity.sh check OUT_DIR          # there: transformers logits (1e-4), tokenizers ids and decodes, and
+#                                             # AutoTokenizer/AutoModelForCausalLM on each folder alone vs chorus score
 #
 # OUT_DIR is self-contained (model folders are copied in; paths are relative), so it can be moved.
 set -euo pipefail
@@ -33,6 +36,17 @@ case "${1:-}" in
     done
     "${java_cmd[@]}" -cp "$root/chorus-engine/target/test-classes:$root/chorus-engine/target/classes" \
         ai.chorus.engine.model.HfLogitsDump "$out/logits" "${models[@]}" 2>&1 | grep -v '^WARNING'
+    # each folder alone (as a user would copy it away), with chorus's scores to compare from_pretrained against
+    mkdir -p "$out/folders"
+    text="The Commission welcomes the report. Die Kommission begrüßt den Bericht. La Commission salue le rapport."
+    for job in "${jobs[@]}"; do
+      [ -f "$run/$job/tokenizer_config.json" ] || { echo "skipped $job: written before folders carried their tokenizer" >&2; continue; }
+      name=$(echo "$job" | tr / -); mkdir -p "$out/folders/$name"
+      cp "$run/$job"/{config.json,model.safetensors,tokenizer.json,tokenizer_config.json,generation_config.json} "$out/folders/$name/"
+      CHORUS_HEAP=1g "$root/chorus" score --model "$out/folders/$name" --bos --json --text "$text" \
+          | python3 -c 'import json, sys; s = json.load(sys.stdin); s["text"] = sys.argv[1]; print(json.dumps(s))' "$text" \
+          > "$out/folders/$name.score.json"
+    done
     cp "$run/tokenizer.json" "$out/tokenizer-run/"
     for t in tokenizer-run tokenizer-8192; do
       "${java_cmd[@]}" -cp "$cp_core" ai.chorus.core.tokenizer.TokenizerParityDump "$out/$t" 2000 1000 2>&1 \
@@ -50,6 +64,9 @@ case "${1:-}" in
       echo "$t: $line"
     done
     python3 "$root/tools/check_hf_safetensors.py" "$out/logits/experts-e00" --forward 2>&1 | grep -v 'Loading weights' | tail -3 || status=1
+    if [ -d "$out/folders" ]; then
+      python3 "$root/tools/check_hf_folder.py" "$out/folders" 2>&1 | grep -v 'Loading weights' || status=1
+    fi
     exit $status
     ;;
   *) usage ;;

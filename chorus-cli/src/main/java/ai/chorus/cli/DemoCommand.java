@@ -2,7 +2,6 @@ package ai.chorus.cli;
 
 import ai.chorus.core.cluster.ClusterOptions;
 import ai.chorus.core.cluster.ClusterRun;
-import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.prepare.PrepareOptions;
 import ai.chorus.core.prepare.PrepareResult;
 import ai.chorus.core.prepare.PrepareStep;
@@ -43,12 +42,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "The run directory (default: ${DEFAULT-VALUE}).")
     Path run;
 
+    /** prepare's flags, all of them; they decide a new run (or, with --force, a run started over). */
     @Mixin
-    PrepareCommand.CorpusOptions corpus;
+    PrepareCommand.PrepareFlags prepare;
 
-    @Option(names = "--vocab", defaultValue = "4096", paramLabel = "N",
-            description = "Tokenizer vocabulary for a new run (default: ${DEFAULT-VALUE}).")
-    int vocab;
+    static final int DEFAULT_VOCAB = 4096;
 
     @Option(names = "--experts", defaultValue = "8", paramLabel = "K",
             description = "Expert domains for a new run (default: ${DEFAULT-VALUE}; more, purer domains make"
@@ -69,13 +67,14 @@ final class DemoCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         var progress = ConsoleProgress.detect();
 
-        if (!runDir.isPrepared()) {
-            output.line("== prepare: " + corpus.corpus + " → " + runDir);
-            PrepareResult p = PrepareStep.run(runDir, new PrepareOptions(corpus.corpus, corpus.textField,
-                    corpus.labelField, SplitRatios.DEFAULT, vocab, PrepareOptions.DEFAULT_SAMPLE_BYTES, false), progress);
+        PrepareOptions prepareOptions = prepare.options(DEFAULT_VOCAB); // checked before anything runs
+        if (!runDir.isPrepared() || prepare.force) {
+            output.line("== prepare: " + prepare.corpus + " → " + runDir);
+            PrepareResult p = PrepareStep.run(runDir, prepareOptions, progress);
             output.line(String.format("   %,d documents, %,d tokens, vocab %,d", p.documents(), p.tokens(), p.vocabSize()));
         } else {
-            output.line("== prepare: done already (" + runDir + ")");
+            output.line("== prepare: done already (" + runDir + "; prepare's flags apply to a new run, --force starts"
+                    + " over)");
         }
         if (!Files.isRegularFile(runDir.clustersDir().resolve("assignments.bin"))) {
             output.line("== cluster: " + experts + " experts");

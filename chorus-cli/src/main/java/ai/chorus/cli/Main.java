@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             "cluster a corpus into domains, branch one expert per domain from a seed,",
             "train each alone, and mix them again."},
         subcommands = {PrepareCommand.class, ClusterCommand.class, PlanCommand.class, TrainCommand.class,
-            EvalCommand.class, ReportCommand.class, DemoCommand.class, GenerateCommand.class, MergeCommand.class,
+            EvalCommand.class, ReportCommand.class, DemoCommand.class, GenerateCommand.class, ScoreCommand.class, MergeCommand.class,
             BenchCommand.class, ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {

@@ -27,8 +27,11 @@ final class PrepareCommand implements Callable<Integer> {
     @Mixin
     Output output;
 
-    /** The corpus flags, shared with {@code chorus demo}. */
-    static final class CorpusOptions {
+    /**
+     * Every flag of prepare, shared with {@code chorus demo} (which prepares a new run with them); only
+     * --vocab's default differs, so each command gives its own.
+     */
+    static final class PrepareFlags {
         @Option(names = "--corpus", defaultValue = "europarl", paramLabel = "europarl|PATH",
                 description = "'europarl' (built in), a directory of .txt/.md files, a .txt/.md file, "
                         + "or a .jsonl / .jsonl.gz file (default: ${DEFAULT-VALUE}).")
@@ -41,35 +44,40 @@ final class PrepareCommand implements Callable<Integer> {
         @Option(names = "--label-field", paramLabel = "NAME",
                 description = "JSONL field holding a label, kept for analysis only (never used for training).")
         String labelField;
+
+        @Option(names = "--vocab", paramLabel = "N",
+                description = "Tokenizer vocabulary size, including 256 byte tokens and <|endoftext|> (default: 8192;"
+                        + " 4096 for demo).")
+        Integer vocab;
+
+        @Option(names = "--split", defaultValue = "90/5/5", paramLabel = "TRAIN/VALID/TEST",
+                description = "Split fractions, derived from each document's content hash (default: ${DEFAULT-VALUE}).")
+        String split;
+
+        @Option(names = "--tokenizer-sample-mb", defaultValue = "64", paramLabel = "MB",
+                description = "Train the tokenizer on a uniform sample of at most this much train text (default: ${DEFAULT-VALUE}).")
+        long sampleMb;
+
+        @Option(names = "--force", description = "Replace an existing prepared run (drops its clusters, models and eval).")
+        boolean force;
+
+        PrepareOptions options(int defaultVocab) {
+            if (sampleMb <= 0) {
+                throw new ai.chorus.engine.InvalidInputException("--tokenizer-sample-mb must be positive, got " + sampleMb);
+            }
+            return new PrepareOptions(corpus, textField, labelField, SplitRatios.parse(split),
+                    vocab != null ? vocab : defaultVocab, sampleMb << 20, force);
+        }
     }
 
     @Mixin
-    CorpusOptions corpus;
-
-    @Option(names = "--vocab", defaultValue = "8192", paramLabel = "N",
-            description = "Tokenizer vocabulary size, including 256 byte tokens and <|endoftext|> (default: ${DEFAULT-VALUE}).")
-    int vocab;
-
-    @Option(names = "--split", defaultValue = "90/5/5", paramLabel = "TRAIN/VALID/TEST",
-            description = "Split fractions, derived from each document's content hash (default: ${DEFAULT-VALUE}).")
-    String split;
-
-    @Option(names = "--tokenizer-sample-mb", defaultValue = "64", paramLabel = "MB",
-            description = "Train the tokenizer on a uniform sample of at most this much train text (default: ${DEFAULT-VALUE}).")
-    long sampleMb;
-
-    @Option(names = "--force", description = "Replace an existing prepared run (drops its clusters, models and eval).")
-    boolean force;
+    PrepareFlags flags;
 
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
-        if (sampleMb <= 0) {
-            throw new ai.chorus.engine.InvalidInputException("--tokenizer-sample-mb must be positive, got " + sampleMb);
-        }
-        PrepareOptions options = new PrepareOptions(corpus.corpus, corpus.textField, corpus.labelField,
-                SplitRatios.parse(split), vocab, sampleMb << 20, force);
-        PrepareResult r = PrepareStep.run(run.runDir(), options, ConsoleProgress.detect());
+        PrepareResult r = PrepareStep.run(run.runDir(), flags.options(PrepareOptions.DEFAULT_VOCAB),
+                ConsoleProgress.detect());
         output.line(String.format("Prepared %s in %.1f s", r.runDir(), r.seconds()));
         output.line(String.format("  documents  %,d  (train %,d · valid %,d · test %,d)%s", r.documents(),
                 r.documentsPerSplit().get("train"), r.documentsPerSplit().get("valid"),

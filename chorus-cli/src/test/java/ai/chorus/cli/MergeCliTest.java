@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.merge.MergeStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.io.Checkpoints;
 import ai.chorus.engine.model.LlamaModel;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,6 +84,26 @@ class MergeCliTest {
         assertThat(report.exitCode()).as(report.err()).isZero();
         assertThat(Files.readString(run.evalDir().resolve("report.html"))).contains("Merged model ties-dense")
                 .contains("Best merged model");
+    }
+
+    @Test
+    void aFolderMergedOutsideTheRunGeneratesAndScoresOnItsOwn() throws IOException {
+        Path out = tmp.resolve("elsewhere").resolve("m");
+        CliRunner.Result merge = CliRunner.run("merge", "--run", run.root().toString(), "--method", "average",
+                "--out", out.toString());
+        assertThat(merge.exitCode()).as(merge.err()).isZero();
+        for (String f : List.of("config.json", "model.safetensors", TokenizerFiles.TOKENIZER,
+                TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.GENERATION_CONFIG)) {
+            assertThat(out.resolve(f)).as(f).isRegularFile();
+        }
+        assertThat(Files.mismatch(out.resolve(TokenizerFiles.TOKENIZER), run.tokenizerJson())).isEqualTo(-1L);
+        CliRunner.Result gen = CliRunner.run("generate", "--model", out.toString(), "--prompt", "the cat",
+                "--max-tokens", "5", "--threads", "1");
+        assertThat(gen.exitCode()).as(gen.err()).isZero();
+        assertThat(gen.out()).startsWith("the cat");
+        CliRunner.Result score = CliRunner.run("score", "--model", out.toString(), "--text", "the cat sat",
+                "--threads", "1", "--json");
+        assertThat(score.exitCode()).as(score.err()).isZero();
     }
 
     @Test

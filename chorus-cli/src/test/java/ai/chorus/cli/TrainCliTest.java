@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.train.TrainJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -169,6 +170,43 @@ class TrainCliTest {
         CliRunner.Result missing = CliRunner.run("generate", "--model", tmp.resolve("nope").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("--model");
+    }
+
+    @Test
+    void aFinishedFolderCarriesItsTokenizerAndGeneratesAndScoresWhereverItLies() throws IOException {
+        assertThat(TokenizerFiles.presentIn(base.seedDir())).isTrue();
+        assertThat(Files.mismatch(base.seedDir().resolve(TokenizerFiles.TOKENIZER), base.tokenizerJson()))
+                .isEqualTo(-1L);
+        // the model files alone, far from the run (no tokenizer.json in any parent folder)
+        Path elsewhere = Files.createTempDirectory("chorus-elsewhere").resolve("seed");
+        Files.createDirectories(elsewhere);
+        try {
+            for (String f : List.of("config.json", "model.safetensors", TokenizerFiles.TOKENIZER,
+                    TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.GENERATION_CONFIG)) {
+                Files.copy(base.seedDir().resolve(f), elsewhere.resolve(f));
+            }
+            String[] args = {"--prompt", "the cat", "--max-tokens", "8", "--seed", "3", "--threads", "1", "--json"};
+            CliRunner.Result here = CliRunner.run(cat(new String[] {"generate", "--model", base.seedDir().toString()}, args));
+            CliRunner.Result there = CliRunner.run(cat(new String[] {"generate", "--model", elsewhere.toString()}, args));
+            assertThat(there.exitCode()).as(there.err()).isZero();
+            JsonNode a = new ObjectMapper().readTree(here.out());
+            assertThat(new ObjectMapper().readTree(there.out()).get("text")).isEqualTo(a.get("text"));
+            assertThat(a.get("generated_tokens").asInt()).isPositive();
+            CliRunner.Result score = CliRunner.run("score", "--model", elsewhere.toString(), "--text",
+                    "the cat sat on the mat", "--threads", "1", "--json");
+            assertThat(score.exitCode()).as(score.err()).isZero();
+            // the trained seed knows its corpus: far better than a uniform guess over the vocabulary
+            double perplexity = new ObjectMapper().readTree(score.out()).get("perplexity").asDouble();
+            assertThat(perplexity).isLessThan(20);
+        } finally {
+            ai.chorus.core.util.FileTrees.delete(elsewhere.getParent());
+        }
+    }
+
+    private static String[] cat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test

@@ -3,15 +3,11 @@ package ai.chorus.core.generate;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
-import ai.chorus.engine.io.Checkpoints;
-import ai.chorus.engine.io.HfConfig;
 import ai.chorus.engine.model.KvCache;
-import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.sample.Sampler;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -39,35 +35,14 @@ public final class TextGenerator implements AutoCloseable {
 
     /**
      * @param modelDir a folder with config.json + model.safetensors
-     * @param tokenizerJson the tokenizer, or null to look for tokenizer.json in the model folder and
-     *     its parents (a run directory keeps it at the root)
+     * @param tokenizerJson the tokenizer, or null for the folder's own tokenizer.json (else the nearest
+     *     parent's, as in runs written before folders carried their tokenizer)
      */
     public static TextGenerator open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
-        if (!Files.isDirectory(modelDir)) {
-            throw new InvalidInputException("--model " + modelDir + " is not a directory; give a model folder "
-                    + "such as runs/demo/experts/e00");
-        }
-        Path tok = tokenizerJson != null ? tokenizerJson : findTokenizer(modelDir);
-        BpeTokenizer tokenizer = BpeTokenizer.load(tok);
-        ModelConfig config = HfConfig.read(modelDir.resolve(HfConfig.FILE_NAME)).model();
-        if (config.vocabSize() != tokenizer.vocabSize()) {
-            throw new InvalidInputException("the model in " + modelDir + " has vocab_size " + config.vocabSize()
-                    + " but " + tok + " has " + tokenizer.vocabSize() + " tokens; give the run's tokenizer with --tokenizer");
-        }
-        LlamaModel model = new LlamaModel(config);
-        Checkpoints.loadInto(modelDir, config, model.parameters());
+        LoadedModel m = LoadedModel.open(modelDir, tokenizerJson);
         WorkerPool pool = new WorkerPool(threads);
-        return new TextGenerator(config, tokenizer, pool, new LlamaRunner(model, pool, 1, config.maxPositionEmbeddings()));
-    }
-
-    private static Path findTokenizer(Path modelDir) {
-        for (Path p = modelDir.toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("tokenizer.json");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new InvalidInputException("no tokenizer.json in " + modelDir + " or its parent folders; pass --tokenizer");
+        return new TextGenerator(m.config(), m.tokenizer(), pool,
+                new LlamaRunner(m.model(), pool, 1, m.config().maxPositionEmbeddings()));
     }
 
     public ModelConfig config() {

@@ -6,6 +6,8 @@ import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.train.TrainJob;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.util.FileTrees;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.FloatTensor;
@@ -37,8 +39,8 @@ import java.util.stream.Stream;
 
 /**
  * {@code chorus merge}: mixes models in parameter space into one ordinary model folder ({@code config.json}
- * + {@code model.safetensors} + {@code provenance.json}), which evaluates, generates and serves like any
- * expert.
+ * + {@code model.safetensors} + the models' tokenizer files ({@link TokenizerFiles}) + {@code provenance.json}),
+ * which evaluates, generates and serves like any expert and loads on its own wherever it lies.
  *
  * <p>Streams: tensor by tensor, each input's tensor is read ({@link MergeInput}: positional reads, the same
  * bytes feeding the input's SHA-256 for provenance, so every input is read once) into one reused buffer per
@@ -98,6 +100,7 @@ public final class MergeStep {
         }
         requireWritable(target, options.force());
         HfConfig config = sameConfig(inputs);
+        BpeTokenizer tokenizer = TokenizerFiles.commonTo(inputs, config.model().vocabSize());
         Map<String, int[]> shapes = Checkpoints.expectedShapes(config.model());
 
         List<MergeInput> readers = new ArrayList<>();
@@ -123,6 +126,7 @@ public final class MergeStep {
                 Merged merged = stream(method, readers, base != null, shapes, (int) largest,
                         staging.resolve(Checkpoints.WEIGHTS_FILE), readAhead, progress);
                 config.write(staging.resolve(HfConfig.FILE_NAME));
+                TokenizerFiles.writeInto(staging, tokenizer, config.model().maxPositionEmbeddings());
                 Map<Path, String> hashes = new LinkedHashMap<>();
                 for (int i = 0; i < inputs.size(); i++) {
                     hashes.put(inputs.get(i), readers.get(i).sha256());

@@ -3,6 +3,8 @@ package ai.chorus.core.train;
 import ai.chorus.core.Chorus;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.FloatTensor;
 import ai.chorus.engine.InvalidInputException;
@@ -44,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * Runs one job of a {@link Plan}: the seed, an expert, the dense baseline or a random-split expert.
  *
  * <p>A job reads the shards and (unless it is the seed) the seed model, and writes only its own
- * folder: {@code config.json} + {@code model.safetensors} (a Hugging Face Llama folder),
+ * folder: {@code config.json} + {@code model.safetensors} + the tokenizer's files ({@link TokenizerFiles}: a
+ * Hugging Face Llama folder that loads on its own),
  * {@code provenance.json}, {@code documents.txt} (the ids it trained on), {@code train.jsonl}
  * (training and validation curves) and, while running, {@code checkpoint.safetensors}: weights,
  * AdamW moments, step and data cursor in one atomically written file, so a job killed at any
@@ -129,8 +132,8 @@ public final class TrainJob {
      * @param resume continue from the job's checkpoint (required when one exists)
      * @param force discard whatever the job folder holds and train from the start
      */
-    public static Result run(Plan.Job job, TrainSettings s, ShardReader data, int threads, boolean resume,
-                             boolean force, Progress progress) throws IOException {
+    public static Result run(Plan.Job job, TrainSettings s, ShardReader data, BpeTokenizer tokenizer, int threads,
+                             boolean resume, boolean force, Progress progress) throws IOException {
         Files.createDirectories(job.dir());
         // One process per job folder: a second run of the same job (another terminal, another machine
         // on a shared file system) would interleave checkpoints and curves.
@@ -141,14 +144,14 @@ public final class TrainJob {
                 throw new InvalidInputException(job.name() + " is being trained by another process (" + job.dir()
                         + "/.lock is held); wait for it or stop it first");
             }
-            return runLocked(job, s, data, threads, resume, force, progress);
+            return runLocked(job, s, data, tokenizer, threads, resume, force, progress);
         } catch (java.nio.channels.OverlappingFileLockException e) {
             throw new InvalidInputException(job.name() + " is already being trained in this process");
         }
     }
 
-    private static Result runLocked(Plan.Job job, TrainSettings s, ShardReader data, int threads, boolean resume,
-                                    boolean force, Progress progress) throws IOException {
+    private static Result runLocked(Plan.Job job, TrainSettings s, ShardReader data, BpeTokenizer tokenizer,
+                                    int threads, boolean resume, boolean force, Progress progress) throws IOException {
         Path dir = job.dir();
         Path checkpoint = dir.resolve(CHECKPOINT);
         if (force) {
@@ -245,6 +248,8 @@ public final class TrainJob {
             }
             Map<String, String> meta = Map.of("chorus.job", job.name());
             Checkpoints.save(dir, model, llama.parameters(), meta);
+            // before the provenance, which marks the folder complete: a finished folder loads on its own
+            TokenizerFiles.writeInto(dir, tokenizer, model.maxPositionEmbeddings());
             writeProvenance(job, s, dir, started, branchHash, trainer.stepsTaken() * tokens.length, dataSeed,
                     lastLoss, lastValid, fingerprint);
             Files.deleteIfExists(checkpoint);

@@ -4,6 +4,7 @@ import ai.chorus.core.cluster.ClusterAssignments;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -89,6 +90,7 @@ public final class TrainStep {
     /** Runs one job in this process. */
     public static TrainJob.Result runJob(RunDir run, Plan plan, Plan.Job job, int threads, boolean resume,
                                          boolean force, Progress progress) throws IOException {
-        return TrainJob.run(job, plan.settings(), ShardReader.open(run.dataDir()), threads, resume, force, progress);
+        return TrainJob.run(job, plan.settings(), ShardReader.open(run.dataDir()),
+                BpeTokenizer.load(run.tokenizerJson()), threads, resume, force, progress);
     }
 }

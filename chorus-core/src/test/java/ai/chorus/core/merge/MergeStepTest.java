@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.tokenizer.BpeTokenizer;
+import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.FloatTensor;
@@ -27,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link MergeStep} on tiny generated models: a seed and three experts in a run-shaped folder. */
 class MergeStepTest {
-    private static final ModelConfig CONFIG = ModelConfig.of(40, 16, 2, 2, 24, 8);
+    /** The run's tokenizer: a merged folder carries its models' tokenizer, so their vocab_size must be its. */
+    private static final BpeTokenizer TOKENIZER = BpeTokenizer.train(Stream.of("merge the models"), 260, Progress.NONE);
+    private static final ModelConfig CONFIG = ModelConfig.of(TOKENIZER.vocabSize(), 16, 2, 2, 24, 8);
 
     @TempDir
     Path tmp;
@@ -37,6 +41,8 @@ class MergeStepTest {
     @BeforeEach
     void models() throws IOException {
         run = RunDir.of(tmp.resolve("run"));
+        Files.createDirectories(run.root());
+        TOKENIZER.save(run.tokenizerJson());
         Checkpoints.save(run.seedDir(), CONFIG, LlamaModel.initialized(CONFIG, 1).parameters(), Map.of());
         for (int e = 0; e < 3; e++) {
             Checkpoints.save(run.expertDir(e), CONFIG, LlamaModel.initialized(CONFIG, 10 + e).parameters(), Map.of());
@@ -102,7 +108,7 @@ class MergeStepTest {
 
     @Test
     void aModelOfAnotherShapeIsRefusedAndNothingIsWritten() throws IOException {
-        ModelConfig wider = ModelConfig.of(40, 32, 2, 2, 24, 8);
+        ModelConfig wider = ModelConfig.of(CONFIG.vocabSize(), 32, 2, 2, 24, 8);
         Checkpoints.save(run.expertDir(2), wider, LlamaModel.initialized(wider, 3).parameters(), Map.of());
         Path out = run.mergedDir().resolve("x");
         assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e02]\n"
@@ -147,6 +153,24 @@ class MergeStepTest {
         merge(slerp, out, true);
         assertThat(out.resolve("keep.txt")).doesNotExist();
         assertThat(Checkpoints.load(out).model()).isEqualTo(CONFIG);
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void theMergedFolderCarriesItsModelsTokenizerAndModelsOfAnotherTokenizerAreRefused() throws IOException {
+        Path out = tmp.resolve("elsewhere").resolve("avg");
+        merge(recipe("method: average\nmodels: [e00, e01]\nparameters: {weighting: uniform}\n"), out, false);
+        assertThat(TokenizerFiles.presentIn(out)).isTrue();
+        assertThat(Files.mismatch(out.resolve(TokenizerFiles.TOKENIZER), run.tokenizerJson())).isEqualTo(-1L);
+
+        BpeTokenizer other = BpeTokenizer.train(Stream.of("quite other words entirely"), CONFIG.vocabSize(),
+                Progress.NONE);
+        assertThat(other.vocabSize()).isEqualTo(CONFIG.vocabSize());
+        other.save(run.expertDir(1).resolve(TokenizerFiles.TOKENIZER)); // e01's own file wins over the run's
+        Path mixed = tmp.resolve("mixed");
+        assertThatThrownBy(() -> merge(recipe("method: average\nmodels: [e00, e01]\nparameters: {weighting: uniform}\n"),
+                mixed, false)).isInstanceOf(InvalidInputException.class).hasMessageContaining("another tokenizer");
+        assertThat(mixed).doesNotExist();
         assertThat(leftovers()).isEmpty();
     }
 
