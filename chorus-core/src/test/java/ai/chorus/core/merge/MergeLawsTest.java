@@ -164,6 +164,39 @@ class MergeLawsTest {
     }
 
     @Test
+    void tiesElectsTheSignAndAveragesOnlyTheAgreeingTrimmedEntriesWorkedByHand() {
+        // density 0.5 keeps each task vector's two largest magnitudes (model 3: a tie at 2 keeps both)
+        float[] base = {1, 1, 1, 1};
+        float[][] models = {
+            {1 + 4, 1 - 1, 1 + 2, 1 - 3}, // τ1 = [ 4, -1,  2, -3] → [4, 0, 0, -3]
+            {1 - 2, 1 + 3, 1 - 5, 1 + 1}, // τ2 = [-2,  3, -5,  1] → [0, 3, -5, 0]
+            {1 - 1, 1 - 2, 1 + 6, 1 + 2}, // τ3 = [-1, -2,  6,  2] → [0, -2, 6, 2]
+        };
+        // votes 4, 1, 1, -1 elect + + + −; the agreeing means are 4, 3, 6, -3 (not 0.5, 0.5, -0.5 unelected)
+        assertThat(merge(method("ties", 3, null, "density", 0.5), models, base)).containsExactly(5, 4, 7, -2);
+        assertThat(merge(method("ties", 3, null, "density", 0.5, "lambda", 0.5), models, base))
+                .containsExactly(3, 2.5f, 4, -0.5f);
+        assertThat(TiesByHand.merge(models, base, 0.5, 1)).containsExactly(5, 4, 7, -2);
+    }
+
+    @Test
+    void tiesWithConflictingSignsEqualsTheFormulaWrittenOutByHand() {
+        qt().withFixedSeed(42L).withExamples(200).forAll(longs().all(), integers().between(2, 5)).checkAssert((seed, n) -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            int size = 1 + r.nextInt(3 * TaskVectors.BLOCK / 2); // a block boundary in some examples
+            float[] base = random(r, size, 1);
+            float[][] models = new float[n][];
+            for (int i = 0; i < n; i++) {
+                models[i] = random(r, size, 1); // independent signs: most entries have models that disagree
+            }
+            double density = r.nextBoolean() ? 1.0 : 0.05 + 0.9 * r.nextDouble();
+            double lambda = r.nextBoolean() ? 1.0 : 2 * r.nextDouble();
+            assertThat(merge(method("ties", n, null, "density", density, "lambda", lambda), models, base))
+                    .isEqualTo(TiesByHand.merge(models, base, density, lambda));
+        });
+    }
+
+    @Test
     void dareWithNothingDroppedIsTaskArithmeticOrTies() {
         qt().withFixedSeed(42L).withExamples(100).forAll(longs().all(), integers().between(1, 6)).checkAssert((seed, n) -> {
             SplittableRandom r = new SplittableRandom(seed);

@@ -1,9 +1,9 @@
 package ai.chorus.core.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.engine.testing.ExternalReference;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,18 +13,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Opens the fixture's report in headless Chromium through {@code tools/check_report.sh}, the same
- * check a person runs by hand. Skipped, saying why, where Debian's chromium is not installed. The
+ * check a person runs by hand. Skipped, saying why, where Debian's chromium is not installed; under CI=true
+ * that fails ({@link ExternalReference}; {@code CHORUS_TEST_CHROMIUM} overrides the browser). The
  * screenshot stays in {@code target/report-check/} to look at.
  */
 class ReportInChromiumTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final String CHROMIUM = ExternalReference.chromium();
 
     @Test
     void rendersWithEveryPlotInTheDom() throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(CHROMIUM), "no /usr/bin/chromium: install it (apt-get install -y chromium)"
-                + " to check that the report renders in a browser");
+        ExternalReference.require(ExternalReference.executable(CHROMIUM), "no " + CHROMIUM);
         Path script = Path.of("..", "tools", "check_report.sh").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(script), "tools/check_report.sh not found from " + Path.of("").toAbsolutePath());
+        ExternalReference.require(Files.isRegularFile(script), "tools/check_report.sh not found from "
+                + Path.of("").toAbsolutePath());
         Path dir = Path.of("target", "report-check").toAbsolutePath();
         deleteQuietly(dir);
         RunDir run = ReportFixture.write(dir.resolve("run"));
@@ -32,8 +33,10 @@ class ReportInChromiumTest {
         Path screenshot = dir.resolve("report.png");
 
         Path log = dir.resolve("check.log");
-        Process check = new ProcessBuilder("bash", script.toString(), run.toString(), screenshot.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder checker = new ProcessBuilder("bash", script.toString(), run.toString(), screenshot.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        checker.environment().put("CHROMIUM", CHROMIUM);
+        Process check = checker.start();
         // A guard against a hung browser, not a timing assertion.
         boolean finished = check.waitFor(5, TimeUnit.MINUTES);
         if (!finished) {

@@ -5,6 +5,7 @@ import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.parallel.WorkerPool;
+import ai.chorus.engine.testing.ExternalReference;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,16 +25,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Loss and gradients of the whole model against an independent PyTorch implementation
  * ({@code tools/torch_reference.py}, float64) on the same weights and batch, plus AdamW step losses.
- * Skipped, with the reason shown, where Debian's python3 cannot import torch.
+ * Skipped, with the reason shown, where Debian's python3 cannot import torch; under CI=true that fails
+ * ({@link ExternalReference}; {@code CHORUS_TEST_PYTHON} overrides the python).
  */
 class TorchReferenceTest {
 
-    private static final String PYTHON = "/usr/bin/python3";
+    private static final String PYTHON = ExternalReference.python();
 
     @TempDir
     Path dir;
@@ -42,9 +43,9 @@ class TorchReferenceTest {
     @ValueSource(booleans = {false, true})
     void lossGradientsAndStepsMatchPyTorch(boolean tied) throws Exception {
         Path script = findScript();
-        assumeTrue(script != null, "tools/torch_reference.py not found from " + Path.of("").toAbsolutePath());
-        assumeTrue(torchAvailable(), PYTHON + " cannot import torch: PyTorch reference comparison skipped"
-                + " (apt-get install python3-torch to run it)");
+        ExternalReference.require(script != null, "tools/torch_reference.py not found from "
+                + Path.of("").toAbsolutePath());
+        ExternalReference.require(torchAvailable(), PYTHON + " cannot import torch");
 
         ModelConfig cfg = new ModelConfig(32, 48, 2, 2, 2, 67, 16, 1e-5, 10000.0, tied);
         int batch = 2, seq = 12;
