@@ -235,6 +235,19 @@ class HostileInputTest {
         assertThat(run.seedDir().resolve(Checkpoints.WEIGHTS_FILE)).exists();
     }
 
+    /** A re-cluster with another K carries the new K into the train settings, so the plan (and eval's advice) holds. */
+    @Test
+    void clusterForceWithAnotherKUpdatesTheTrainSettings() throws IOException {
+        Path dir = tmp.resolve("recluster");
+        TinyRun.copyTree(base.root(), dir);
+        CliRunner.Result c = CliRunner.run("cluster", "--run", dir.toString(), "--experts", "3", "--fine", "8",
+                "--force");
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(JSON.readTree(dir.resolve("run.json").toFile()).path("train").path("experts").asInt()).isEqualTo(3);
+        CliRunner.Result plan = CliRunner.run("plan", "--run", dir.toString(), "--json");
+        assertThat(plan.exitCode()).as(plan.err()).isZero();
+    }
+
     /** SHA-256 of every file under {@code dir}, by relative path. */
     static Map<String, String> hashes(Path dir) throws Exception {
         Map<String, String> out = new TreeMap<>();
