@@ -201,6 +201,12 @@ public final class MergeStep {
                 awaitAll(pending);
                 int size = (int) FloatTensor.numel(spec.shape());
                 method.merge(new MergeMethod.Tensor(spec.name(), size, models, base), out, arithmetic);
+                for (int i = 0; i < size; i++) {
+                    if (!Float.isFinite(out[i])) { // finite inputs, yet an overflow or 0/0 in the method
+                        throw new InvalidInputException("merge " + method.name() + " produced " + out[i] + " in tensor "
+                                + spec.name() + "; nothing was written, try other parameters or weights");
+                    }
+                }
                 if (++next[0] < specs.size()) {
                     readAll(readers, buffers, specs.get(next[0]).name(), readAhead, pending);
                 }
