@@ -56,8 +56,8 @@ public final class MergeStep {
     public static final String PROVENANCE = "provenance.json";
     public static final String FORMAT = "chorus-merge-v1";
     /** The files a merge output may hold; {@code --force} refuses to replace a folder holding anything else. */
-    static final Set<String> OUTPUT_FILES = Set.of(Checkpoints.WEIGHTS_FILE, HfConfig.FILE_NAME, PROVENANCE,
-            "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
+    static final Set<String> OUTPUT_FILES = Stream.concat(Stream.of(Checkpoints.WEIGHTS_FILE, HfConfig.FILE_NAME,
+            PROVENANCE), TokenizerFiles.NAMES.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** What a merge did; bytes are of the safetensors data (F32 output). */
     public record Result(Path out, String method, int tensors, long elements, long bytesRead, long bytesWritten,
