@@ -57,8 +57,14 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new InvalidInputException("--max-tokens must be at least 1, got " + maxTokens);
         }
-        if (!(temperature >= 0) || topK < 0 || !(topP > 0 && topP <= 1)) {
-            throw new InvalidInputException("--temperature must be ≥ 0, --top-k ≥ 0 and --top-p in (0, 1]");
+        if (!(temperature >= 0) || !Double.isFinite(temperature)) {
+            throw new InvalidInputException("--temperature must be a finite number ≥ 0 (0 = greedy), got " + temperature);
+        }
+        if (topK < 0 || !(topP > 0 && topP <= 1)) {
+            throw new InvalidInputException("--top-k must be ≥ 0 and --top-p in (0, 1]");
+        }
+        if (threads != null && threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
         Sampler.Settings settings = new Sampler.Settings(temperature, topK, topP);
         PrintWriter out = spec.commandLine().getOut();

@@ -40,34 +40,56 @@ public final class Main {
     }
 
     private static int handleException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        PrintWriter err = cmd.getErr();
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        boolean json = leaf.hasMatchedOption("--json");
         InvalidInputException bad = findCause(e, InvalidInputException.class);
         if (bad != null) {
-            err.println(prefix(cmd) + bad.getMessage());
-            err.flush();
-            return 2;
+            return fail(cmd, json, bad.getMessage(), null);
         }
         OutOfMemoryError oom = findCause(e, OutOfMemoryError.class);
         if (oom != null) {
-            err.println(prefix(cmd) + "out of memory; raise the heap with CHORUS_HEAP=8g "
-                    + "(the ./chorus launcher passes it as -Xmx) or lower the batch/model size");
-            err.flush();
-            return 2;
+            return fail(cmd, json, "out of memory; raise the heap with CHORUS_HEAP=8g "
+                    + "(the ./chorus launcher passes it as -Xmx) or lower the batch/model size", null);
         }
+        PrintWriter err = cmd.getErr();
         err.println(prefix(cmd) + "internal error (a bug in Chorus, please report it):");
         e.printStackTrace(err);
         err.flush();
+        if (json) {
+            cmd.getOut().println(ErrorJson.of("internal error (a bug in Chorus, please report it): " + e, null));
+            cmd.getOut().flush();
+        }
         return 1;
     }
 
+    /** Usage errors: picocli's message and suggestions, in one line, exit 2. */
     private static int handleUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        err.println(prefix(cmd) + e.getMessage());
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
-            err.println("Try 'chorus " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help'.");
+        StringBuilder message = new StringBuilder(e.getMessage().strip());
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            message.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
         }
-        err.flush();
+        message.append(" (see 'chorus ").append(cmd.getParent() == null ? "" : cmd.getCommandName() + " ")
+                .append("--help')");
+        String flag = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+        return fail(cmd, java.util.Arrays.asList(args).contains("--json"), message.toString(), flag);
+    }
+
+    /**
+     * A user's error: one line on stderr and, with {@code --json}, one {@code {"error": …}} object on stdout
+     * (nothing else is printed there when a command fails).
+     */
+    private static int fail(CommandLine cmd, boolean json, String message, String flag) {
+        String line = ErrorJson.oneLine(message);
+        cmd.getErr().println(prefix(cmd) + line);
+        cmd.getErr().flush();
+        if (json) {
+            cmd.getOut().println(ErrorJson.of(line, flag));
+            cmd.getOut().flush();
+        }
         return 2;
     }
 

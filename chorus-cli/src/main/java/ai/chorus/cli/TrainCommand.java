@@ -83,12 +83,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue jobs from their last checkpoint.")
     boolean resume;
 
-    @Option(names = "--force", description = "Retrain jobs that are already complete (or that have a checkpoint).")
+    @Option(names = "--force", description = "Retrain jobs that are already complete (or that have a checkpoint);"
+            + " the old job is kept until the new one has been checked and starts.")
     boolean force;
+
+    @Option(names = "--parent-pid", hidden = true, paramLabel = "PID",
+            description = "Stop when this process ends (given by --jobs to its children).")
+    Long parentPid;
 
     @Override
     public Integer call() throws Exception {
         output.to(spec.commandLine().getOut());
+        if (parentPid != null) {
+            ParentWatch.whenGone(parentPid, () -> {
+                System.err.println("chorus train: the parent process " + parentPid + " is gone; stopping (--resume"
+                        + " continues from the last checkpoint)");
+                System.exit(3);
+            });
+        }
         if (jobs < 1) {
             throw new InvalidInputException("--jobs must be at least 1, got " + jobs);
         }
@@ -270,7 +282,7 @@ final class TrainCommand implements Callable<Integer> {
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("train", "--run", runDir.toString(), "--job",
                 (j.kind() == Plan.Kind.RANDOM ? "random:" : "expert:") + j.index(), "--threads",
-                Integer.toString(perJob)));
+                Integer.toString(perJob), "--parent-pid", Long.toString(ProcessHandle.current().pid())));
         if (resume) {
             cmd.add("--resume");
         }

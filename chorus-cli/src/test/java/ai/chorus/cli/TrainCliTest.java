@@ -77,6 +77,18 @@ class TrainCliTest {
         assertThat(refused.exitCode()).isEqualTo(2);
         assertThat(refused.err()).contains("--resume");
 
+        // The same checkpoint with one bit flipped in its last weight is named corrupt, not blamed on the lr.
+        RunDir garbled = RunDir.of(tmp.resolve("garbled"));
+        TinyRun.copyTree(killed.root(), garbled.root());
+        Path bad = garbled.expertDir(0).resolve(TrainJob.CHECKPOINT);
+        byte[] bytes = Files.readAllBytes(bad);
+        bytes[bytes.length - 3] ^= 0x01;
+        Files.write(bad, bytes);
+        CliRunner.Result corrupt = CliRunner.run("train", "--run", garbled.toString(), "--expert", "0", "--resume");
+        assertThat(corrupt.exitCode()).as(corrupt.err()).isEqualTo(2);
+        assertThat(corrupt.err().strip()).contains(bad.toString(), "corrupt").doesNotContain("\n", "lr");
+        assertThat(Files.readAllBytes(bad)).as("left for the user to delete").isEqualTo(bytes);
+
         CliRunner.Result resumed = CliRunner.run("train", "--run", killed.toString(), "--expert", "0", "--resume",
                 "--threads", "2");
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();

@@ -2,6 +2,7 @@ package ai.chorus.core.cluster;
 
 import ai.chorus.core.data.DocumentRecord;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.run.JobLocks;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -39,8 +42,15 @@ public final class ClusterRun {
             throw new InvalidInputException("run " + run + " is already clustered; pass --force to re-cluster "
                     + "(experts trained on the old clusters then no longer match them)");
         }
+        // run.json is read (and checked) before the clustering runs, not after it.
+        RunSpec spec = RunSpec.read(run);
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        if (tokenizer.vocabSize() < data.meta().vocabSize()) {
+            throw new InvalidInputException(run.tokenizerJson() + " has " + tokenizer.vocabSize() + " tokens but "
+                    + run.dataDir().resolve(ShardReader.META_FILE) + " says the shards use " + data.meta().vocabSize()
+                    + "; they come from different prepares, re-run 'chorus prepare --force'");
+        }
         if (options.experts() > data.documentCount()) {
             throw new InvalidInputException("--experts " + options.experts() + " is more than the run's "
                     + data.documentCount() + " documents; choose fewer experts");
@@ -50,6 +60,13 @@ public final class ClusterRun {
             return new ClusterInput(i, d.split(), data.label(d), tokenizer.decode(data.tokens(d)), d.length());
         });
 
+        try (JobLocks locks = JobLocks.acquireAll(run, "cluster --force")) {
+            return cluster(run, options, progress, spec, target, inputs);
+        }
+    }
+
+    private static ClusterSummary cluster(RunDir run, ClusterOptions options, Progress progress, RunSpec spec,
+                                          Path target, Supplier<Stream<ClusterInput>> inputs) throws IOException {
         Path stage = Files.createTempDirectory(run.root(), ".clusters-");
         AtomicFiles.relaxPermissions(stage);
         try {
@@ -62,7 +79,6 @@ public final class ClusterRun {
             Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
             FileTrees.delete(old);
 
-            RunSpec spec = RunSpec.read(run);
             ObjectNode s = spec.section(SECTION);
             s.put("experts", options.experts());
             s.put("fine", options.fine());
@@ -71,10 +87,35 @@ public final class ClusterRun {
             s.put("max_share", options.maxShare());
             s.put("dims", options.dims());
             s.put("buckets", options.buckets());
+            followExpertCount(spec, options.experts());
             spec.write(run.runJson());
             return summary;
         } finally {
             FileTrees.delete(stage);
+        }
+    }
+
+    /**
+     * The train section's expert count follows the clustering (a re-cluster with another K would otherwise leave
+     * a plan that refuses to build); per-expert widths for experts that no longer exist are dropped.
+     */
+    private static void followExpertCount(RunSpec spec, int experts) {
+        if (!(spec.root().get("train") instanceof ObjectNode train)) {
+            return;
+        }
+        train.put("experts", experts);
+        if (train.get("expert_intermediate_size") instanceof ObjectNode widths) {
+            List<String> gone = new ArrayList<>();
+            widths.fieldNames().forEachRemaining(name -> {
+                try {
+                    if (Integer.parseInt(name) >= experts) {
+                        gone.add(name);
+                    }
+                } catch (NumberFormatException e) {
+                    // left for the train step to refuse with its own message
+                }
+            });
+            widths.remove(gone);
         }
     }
 }

@@ -131,18 +131,31 @@ public final class ShardReader {
         return d.label() < 0 ? null : meta.labels().get(d.label());
     }
 
-    /** Copies a document's tokens (without the trailing separator) into {@code dst} at {@code at}. */
+    /**
+     * Copies a document's tokens (without the trailing separator) into {@code dst} at {@code at}. An id beyond
+     * the vocabulary (a damaged shard) is refused naming the shard, before it can index an embedding.
+     */
     public void readTokens(DocumentRecord d, int[] dst, int at) {
         MappedByteBuffer s = shards[d.shard()];
         int pos = Math.toIntExact(d.offset() * meta.tokenBytes());
+        int max = 0;
         if (meta.tokenBytes() == 2) {
             for (int i = 0; i < d.length(); i++) {
-                dst[at + i] = Short.toUnsignedInt(s.getShort(pos + 2 * i));
+                int t = Short.toUnsignedInt(s.getShort(pos + 2 * i));
+                dst[at + i] = t;
+                max = Math.max(max, t);
             }
         } else {
             for (int i = 0; i < d.length(); i++) {
-                dst[at + i] = s.getInt(pos + 4 * i);
+                int t = s.getInt(pos + 4 * i);
+                dst[at + i] = t;
+                max = Math.max(max, t < 0 ? Integer.MAX_VALUE : t);
             }
+        }
+        if (max >= meta.vocabSize()) {
+            throw new InvalidInputException(dir.resolve(meta.shards().get(d.shard()).file()) + ": document at token "
+                    + d.offset() + " holds token id " + max + ", beyond the vocabulary of " + meta.vocabSize()
+                    + "; the shard is damaged, re-run 'chorus prepare --force'");
         }
     }
 

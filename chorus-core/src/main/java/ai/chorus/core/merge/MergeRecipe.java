@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +48,9 @@ import java.util.Set;
 public record MergeRecipe(String source, String method, String base, List<String> models, double[] weights,
                           Map<String, Object> parameters) {
     private static final Set<String> KEYS = Set.of("method", "base", "models", "parameters");
+    /** YAML's .nan/.inf, which Jackson reports as a malformed number. */
+    private static final java.util.regex.Pattern NON_FINITE =
+            java.util.regex.Pattern.compile("'([-+]?\\.(?:nan|NaN|NAN|inf|Inf|INF))'");
     private static final Set<String> MODEL_KEYS = Set.of("model", "weight");
 
     public MergeRecipe {
@@ -67,6 +71,9 @@ public record MergeRecipe(String source, String method, String base, List<String
 
     public static MergeRecipe read(Path file) throws IOException {
         String text;
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException("recipe " + file + " is a folder; give a recipe file (.yaml, .yml or .json)");
+        }
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
@@ -84,8 +91,16 @@ public record MergeRecipe(String source, String method, String base, List<String
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         JsonNode root;
         try {
+            if (!json) {
+                refuseAliases(mapper, text, source);
+            }
             root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
+            java.util.regex.Matcher special = NON_FINITE.matcher(String.valueOf(e.getOriginalMessage()));
+            if (special.find()) {
+                throw new InvalidInputException(source + ": " + special.group(1) + location(e) + " is not a finite"
+                        + " number; recipes take finite numbers only");
+            }
             throw new InvalidInputException(source + ": not valid " + (json ? "JSON" : "YAML") + ": "
                     + e.getOriginalMessage().lines().findFirst().orElse("") + location(e));
         }
@@ -112,8 +127,8 @@ public record MergeRecipe(String source, String method, String base, List<String
                 requireKnownKeys(m, MODEL_KEYS, source, where + ".");
                 models.add(requireText(m, "model", source, where + ".model"));
                 JsonNode w = m.get("weight");
-                if (w != null && !w.isNumber()) {
-                    throw new InvalidInputException(source + ": " + where + ".weight must be a number, got " + w);
+                if (w != null && (!w.isNumber() || !Double.isFinite(w.asDouble()))) {
+                    throw new InvalidInputException(source + ": " + where + ".weight must be a finite number, got " + w);
                 }
                 weights.add(w == null ? null : w.asDouble());
             } else {
@@ -140,6 +155,26 @@ public record MergeRecipe(String source, String method, String base, List<String
         return new MergeRecipe(source, method, base, models, w, parameters);
     }
 
+    /**
+     * Jackson reads a YAML alias ({@code *a}) as the anchor's name, a string, so a recipe using one would merge
+     * something else than it says: refused, naming where.
+     */
+    private static void refuseAliases(ObjectMapper mapper, String text, String source) throws JsonProcessingException {
+        try (JsonParser p = mapper.getFactory().createParser(text)) {
+            while (p.nextToken() != null) {
+                if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+                    throw new InvalidInputException(source + ": line " + p.currentLocation().getLineNr()
+                            + " uses the YAML alias *" + p.getText() + "; aliases are not supported in recipes,"
+                            + " write the value out");
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // reading a String does not fail
+        }
+    }
+
     /** The recipe as JSON, as provenance records it. */
     public ObjectNode toJson(ObjectMapper mapper) {
         ObjectNode o = mapper.createObjectNode();
@@ -164,6 +199,10 @@ public record MergeRecipe(String source, String method, String base, List<String
             return v.asLong();
         }
         if (v.isNumber()) {
+            if (!Double.isFinite(v.asDouble())) {
+                throw new InvalidInputException(source + ": " + where + " is " + v.asDouble() + " (.nan/.inf); give a"
+                        + " finite number");
+            }
             return v.asDouble();
         }
         if (v.isBoolean()) {

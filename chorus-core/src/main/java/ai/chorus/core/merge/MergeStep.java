@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,6 +55,9 @@ import java.util.stream.Stream;
 public final class MergeStep {
     public static final String PROVENANCE = "provenance.json";
     public static final String FORMAT = "chorus-merge-v1";
+    /** The files a merge output may hold; {@code --force} refuses to replace a folder holding anything else. */
+    static final Set<String> OUTPUT_FILES = Stream.concat(Stream.of(Checkpoints.WEIGHTS_FILE, HfConfig.FILE_NAME,
+            PROVENANCE), TokenizerFiles.NAMES.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** What a merge did; bytes are of the safetensors data (F32 output). */
     public record Result(Path out, String method, int tensors, long elements, long bytesRead, long bytesWritten,
@@ -93,10 +98,14 @@ public final class MergeStep {
         }
         Path target = out.toAbsolutePath().normalize();
         for (Path in : inputs) {
-            if (in.equals(target)) {
-                throw new InvalidInputException("--out " + out + " is one of the models being merged; choose another"
-                        + " folder");
+            if (in.startsWith(target)) {
+                throw new InvalidInputException("--out " + target + (in.equals(target) ? " is" : " holds")
+                        + " one of the models being merged (" + in + "); choose another folder");
             }
+        }
+        if (run.root().startsWith(target)) {
+            throw new InvalidInputException("--out " + target + " is the run directory " + run + " or one of its"
+                    + " parents; choose a folder of its own, such as " + defaultOut(run, method.name()));
         }
         requireWritable(target, options.force());
         HfConfig config = sameConfig(inputs);
@@ -192,6 +201,12 @@ public final class MergeStep {
                 awaitAll(pending);
                 int size = (int) FloatTensor.numel(spec.shape());
                 method.merge(new MergeMethod.Tensor(spec.name(), size, models, base), out, arithmetic);
+                for (int i = 0; i < size; i++) {
+                    if (!Float.isFinite(out[i])) { // finite inputs, yet an overflow or 0/0 in the method
+                        throw new InvalidInputException("merge " + method.name() + " produced " + out[i] + " in tensor "
+                                + spec.name() + "; nothing was written, try other parameters or weights");
+                    }
+                }
                 if (++next[0] < specs.size()) {
                     readAll(readers, buffers, specs.get(next[0]).name(), readAhead, pending);
                 }
@@ -215,8 +230,21 @@ public final class MergeStep {
             float[] buffer = buffers[r];
             pending.add(readAhead.submit(() -> {
                 input.readInto(name, buffer);
+                requireFinite(input, name, buffer);
                 return null;
             }));
+        }
+    }
+
+    /** A NaN or infinite weight would pass through the arithmetic into the merged model: refused at the input. */
+    private static void requireFinite(MergeInput input, String name, float[] buffer) {
+        int size = (int) input.reader().info(name).numel();
+        for (int i = 0; i < size; i++) {
+            if (!Float.isFinite(buffer[i])) {
+                throw new InvalidInputException(input.reader().path() + ": tensor " + name + " holds " + buffer[i]
+                        + " at " + i + "; a model with NaN or infinite weights is corrupt or diverged and is not"
+                        + " merged (retrain it or leave it out)");
+            }
         }
     }
 
@@ -364,22 +392,51 @@ public final class MergeStep {
         }
     }
 
+    /**
+     * An existing non-empty {@code --out} is replaced only with {@code --force}, and only when it is a folder an
+     * earlier merge wrote: a {@code provenance.json} of format {@value #FORMAT} and nothing but merge outputs.
+     * Anything else (a run, an expert, a folder of the user's) is refused, because the swap deletes it.
+     */
     private static void requireWritable(Path target, boolean force) throws IOException {
-        if (!Files.exists(target) || force) {
-            if (Files.exists(target) && !Files.isDirectory(target)) {
-                throw new InvalidInputException("--out " + target + " is a file, not a folder");
-            }
+        if (!Files.exists(target)) {
             return;
         }
-        boolean empty;
         if (!Files.isDirectory(target)) {
             throw new InvalidInputException("--out " + target + " is a file, not a folder");
         }
+        List<Path> entries;
         try (Stream<Path> list = Files.list(target)) {
-            empty = list.findAny().isEmpty();
+            entries = list.sorted().toList();
         }
-        if (!empty) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        if (!force) {
             throw new InvalidInputException("--out " + target + " already holds files; pass --force to replace it");
+        }
+        if (!isMergeOutput(target)) {
+            throw new InvalidInputException("--out " + target + " is not a folder chorus merge wrote (no "
+                    + PROVENANCE + " of format " + FORMAT + "); --force replaces only merge outputs, so choose"
+                    + " another folder");
+        }
+        for (Path p : entries) {
+            if (!OUTPUT_FILES.contains(p.getFileName().toString()) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw new InvalidInputException("--out " + target + " holds " + p.getFileName() + ", which chorus merge"
+                        + " did not write; move it away or choose another folder (--force replaces only merge outputs)");
+            }
+        }
+    }
+
+    /** Whether {@code dir}'s provenance says a merge wrote it. */
+    private static boolean isMergeOutput(Path dir) {
+        Path file = dir.resolve(PROVENANCE);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            return FORMAT.equals(RunSpec.JSON.readTree(file.toFile()).path("format").asText(null));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -9,6 +9,7 @@ import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.DataMeta;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.data.ShardWriter;
+import ai.chorus.core.run.JobLocks;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
@@ -59,6 +60,9 @@ public final class PrepareStep {
     public static PrepareResult run(RunDir run, PrepareOptions options, Progress progress) throws IOException {
         long start = System.nanoTime();
         checkTarget(run, options.force());
+        if (Files.isDirectory(run.root())) {
+            JobLocks.acquireAll(run, "prepare --force").close(); // refuse now rather than after the work
+        }
         Corpus corpus = Corpora.open(options.corpus(), options.textField(), options.labelField());
 
         Path parent = run.root().getParent();
@@ -90,7 +94,10 @@ public final class PrepareStep {
             p.put("tokenizer_sample_bytes", options.tokenizerSampleBytes());
             spec.write(stage.resolve("run.json"));
 
-            install(stage, run, options.force());
+            // A running job reads the data and seed this replaces: refused while one runs, and none may start.
+            try (JobLocks locks = JobLocks.acquireAll(run, "prepare --force")) {
+                install(stage, run, options.force());
+            }
             long textBytes = meta.textBytes().values().stream().mapToLong(Long::longValue).sum();
             return new PrepareResult(meta.totalDocuments(), meta.totalTokens(), meta.documents(), meta.tokens(),
                     tokenizer.vocabSize(), meta.totalTokens() == 0 ? 0 : (double) textBytes / meta.totalTokens(),

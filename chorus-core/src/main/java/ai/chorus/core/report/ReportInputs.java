@@ -55,6 +55,10 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
                 throw new InvalidInputException(summaryFile + " is not a cluster summary (" + firstLine(e)
                         + "); re-run 'chorus cluster --force --run " + run + "'");
             }
+            if (clusters.experts() == null || clusters.experts().isEmpty() || clusters.experts().contains(null)) {
+                throw new InvalidInputException(summaryFile + " lists no experts, so it is not a complete cluster"
+                        + " summary; re-run 'chorus cluster --force --run " + run + "'");
+            }
         }
         Path resultsFile = run.evalDir().resolve("results.json");
         JsonNode results = null;

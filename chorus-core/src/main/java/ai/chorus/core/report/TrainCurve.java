@@ -1,5 +1,6 @@
 package ai.chorus.core.report;
 
+import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -66,6 +67,9 @@ public record TrainCurve(double[] tokens, double[] loss, double[] validTokens, d
                     validLoss[v++] = record.get("val_loss").asDouble();
                 }
             }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidInputException(file + " is not UTF-8 text (damaged?); delete it or retrain the job with"
+                    + " --force");
         }
         return new TrainCurve(Arrays.copyOf(tokens, n), Arrays.copyOf(loss, n), Arrays.copyOf(validTokens, v),
                 Arrays.copyOf(validLoss, v), skipped);

@@ -61,6 +61,12 @@ public final class Plan {
         if (allTrain.length == 0) {
             throw new InvalidInputException(run.dataDir() + " has no train documents; prepare a larger corpus");
         }
+        if (allValid.length == 0) {
+            // Every job measures its validation loss; without documents there is nothing to measure on.
+            throw new InvalidInputException(run.dataDir() + " has no validation documents (the corpus is too small"
+                    + " or prepare's --split gave validation 0); re-run 'chorus prepare --force' with more documents"
+                    + " or a --split such as 90/5/5");
+        }
         List<int[]> expertTrain = new ArrayList<>();
         List<int[]> expertValid = new ArrayList<>();
         long[] expertTokens = new long[k];

@@ -83,7 +83,15 @@ public final class TrainJob {
         if (!isComplete(job)) {
             return false;
         }
-        String recorded = JSON.readTree(job.dir().resolve(PROVENANCE).toFile()).path("fingerprint").asText("");
+        Path provenance = job.dir().resolve(PROVENANCE);
+        String recorded;
+        try {
+            recorded = JSON.readTree(provenance.toFile()).path("fingerprint").asText("");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new InvalidInputException(provenance + " is not valid JSON (" + e.getOriginalMessage()
+                    + "); it was damaged or cut short, so " + job.name() + " cannot be checked: retrain it with"
+                    + " --force");
+        }
         if (!recorded.equals(fingerprint(job, s, data))) {
             throw new InvalidInputException(job.name() + " in " + job.dir() + " was trained under another plan "
                     + "(different settings, documents or seed model); --force retrains it");
@@ -137,12 +145,12 @@ public final class TrainJob {
         Files.createDirectories(job.dir());
         // One process per job folder: a second run of the same job (another terminal, another machine
         // on a shared file system) would interleave checkpoints and curves.
-        try (FileChannel lockFile = FileChannel.open(job.dir().resolve(".lock"), StandardOpenOption.CREATE,
+        try (FileChannel lockFile = FileChannel.open(job.dir().resolve(ai.chorus.core.run.JobLocks.FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
              FileLock lock = lockFile.tryLock()) {
             if (lock == null) {
                 throw new InvalidInputException(job.name() + " is being trained by another process (" + job.dir()
-                        + "/.lock is held); wait for it or stop it first");
+                        + "/" + ai.chorus.core.run.JobLocks.FILE + " is held); wait for it or stop it first");
             }
             return runLocked(job, s, data, tokenizer, threads, resume, force, progress);
         } catch (java.nio.channels.OverlappingFileLockException e) {
@@ -154,16 +162,14 @@ public final class TrainJob {
                                     int threads, boolean resume, boolean force, Progress progress) throws IOException {
         Path dir = job.dir();
         Path checkpoint = dir.resolve(CHECKPOINT);
-        if (force) {
-            for (String f : List.of(PROVENANCE, CHECKPOINT, CURVES, DOCUMENTS, Checkpoints.WEIGHTS_FILE,
-                    ai.chorus.engine.io.HfConfig.FILE_NAME)) {
-                Files.deleteIfExists(dir.resolve(f));
+        if (!force) {
+            if (isUpToDate(job, s, data)) {
+                return new Result(job.name(), dir, job.steps(), job.tokens(), Double.NaN, Double.NaN, 0, true, false);
             }
-        } else if (isUpToDate(job, s, data)) {
-            return new Result(job.name(), dir, job.steps(), job.tokens(), Double.NaN, Double.NaN, 0, true, false);
-        } else if (Files.exists(checkpoint) && !resume) {
-            throw new InvalidInputException(job.name() + " has a checkpoint in " + dir
-                    + "; pass --resume to continue it or --force to start over");
+            if (Files.exists(checkpoint) && !resume) {
+                throw new InvalidInputException(job.name() + " has a checkpoint in " + dir
+                        + "; pass --resume to continue it or --force to start over");
+            }
         }
         if (job.branchFrom() != null && !Files.isRegularFile(job.branchFrom().resolve(Checkpoints.WEIGHTS_FILE))) {
             throw new InvalidInputException(job.name() + " branches from " + job.branchFrom()
@@ -194,8 +200,13 @@ public final class TrainJob {
             BatchSampler sampler = new BatchSampler(data, job.trainDocs(), dataSeed, s.batch(), s.seqLen());
             ValidationSet valid = ValidationSet.of(data, job.validDocs(), s);
 
+            // --force: everything the new training needs has been read and checked above (seed loaded, data
+            // sampled); only now does the old job go, so a refusal leaves a finished job as it was.
+            if (force) {
+                discardOutputs(dir);
+            }
             boolean resumed = false;
-            if (resume && Files.exists(checkpoint)) {
+            if (!force && resume && Files.exists(checkpoint)) {
                 started = restore(checkpoint, job, fingerprint, trainer, sampler);
                 resumed = true;
                 LOG.info("{}: resumed at step {} of {}", job.name(), trainer.stepsTaken(), job.steps());
@@ -258,6 +269,14 @@ public final class TrainJob {
         }
     }
 
+    /** What a job writes; {@code --force} drops it, provenance first so the folder never looks complete. */
+    private static void discardOutputs(Path dir) throws IOException {
+        for (String f : List.of(PROVENANCE, CHECKPOINT, CURVES, DOCUMENTS, Checkpoints.WEIGHTS_FILE,
+                ai.chorus.engine.io.HfConfig.FILE_NAME)) {
+            Files.deleteIfExists(dir.resolve(f));
+        }
+    }
+
     private static void saveCheckpoint(Path file, Trainer trainer, BatchSampler sampler, String fingerprint,
                                        String started) throws IOException {
         List<FloatTensor> tensors = new ArrayList<>(trainer.model().parameters());
@@ -281,7 +300,14 @@ public final class TrainJob {
         List<FloatTensor> targets = new ArrayList<>(trainer.model().parameters());
         targets.add(new FloatTensor("adamw.m", new int[] {size}, m, 0));
         targets.add(new FloatTensor("adamw.v", new int[] {size}, v, 0));
-        Map<String, String> scalars = TrainingStateFile.loadInto(file, targets);
+        Map<String, String> scalars;
+        try {
+            scalars = TrainingStateFile.loadInto(file, targets);
+        } catch (InvalidInputException e) {
+            String why = e.getMessage().startsWith(file.toString()) ? e.getMessage() : file + ": " + e.getMessage();
+            throw new InvalidInputException(why.contains("corrupt") ? why : why + " (the checkpoint is corrupt);"
+                    + " delete it to start " + job.name() + " over, or re-run with --force");
+        }
         if (!fingerprint.equals(scalars.get("fingerprint"))) {
             throw new InvalidInputException(file + " was written under another plan (different settings, documents "
                     + "or seed model); --force starts " + job.name() + " over");

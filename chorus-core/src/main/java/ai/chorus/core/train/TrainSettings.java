@@ -69,6 +69,11 @@ public record TrainSettings(
 
     public static final String EQUAL = "equal";
     public static final String PROPORTIONAL = "proportional";
+    static final int MAX_SEQ_LEN = 1 << 16;
+    static final long MAX_TOKENS_PER_STEP = 1L << 24;
+    static final int MAX_WIDTH = 1 << 16;
+    static final int MAX_LAYERS = 1024;
+    static final long MAX_TOKENS = 10_000_000_000_000L;
 
     public TrainSettings {
         String where = "run.json train.";
@@ -84,6 +89,21 @@ public record TrainSettings(
         positive(where + "checkpoint_every", checkpointEvery);
         if (seedTokens <= 0 || expertTokens <= 0) {
             throw new InvalidInputException(where + "seed_tokens and expert_tokens must be positive");
+        }
+        // Sane bounds, so a typo is refused here rather than overflowing an array size or a step count later.
+        atMost(where + "seq_len", seqLen, MAX_SEQ_LEN);
+        atMost(where + "batch", batch, MAX_SEQ_LEN);
+        atMost(where + "batch × seq_len", (long) batch * seqLen, MAX_TOKENS_PER_STEP);
+        atMost(where + "hidden_size", hiddenSize, MAX_WIDTH);
+        atMost(where + "intermediate_size", intermediateSize, 4L * MAX_WIDTH);
+        atMost(where + "layers", layers, MAX_LAYERS);
+        atMost(where + "heads", heads, hiddenSize);
+        atMost(where + "seed_tokens", seedTokens, MAX_TOKENS);
+        atMost(where + "expert_tokens", expertTokens, MAX_TOKENS);
+        long perStep = (long) batch * seqLen;
+        if (Math.max(seedTokens, expertTokens * experts) / perStep > Integer.MAX_VALUE) {
+            throw new InvalidInputException(where + "seed_tokens / expert_tokens need more than " + Integer.MAX_VALUE
+                    + " steps of " + perStep + " tokens; lower them or raise batch × seq_len");
         }
         budget = budget == null ? EQUAL : budget.toLowerCase(Locale.ROOT);
         if (!budget.equals(EQUAL) && !budget.equals(PROPORTIONAL)) {
@@ -137,6 +157,12 @@ public record TrainSettings(
         return new TrainSettings(preset, experts, hiddenSize, intermediateSize, layers, heads, seqLen, batch,
                 seedTokens, expertTokens, b, lr, branchLr, minLrRatio, warmupFraction, weightDecay, gradClip,
                 evalEvery, evalBatches, checkpointEvery, initSeed, dataSeed, ropeTheta, expertIntermediateSize);
+    }
+
+    private static void atMost(String name, long v, long max) {
+        if (v > max) {
+            throw new InvalidInputException(name + " must be at most " + max + ", got " + v);
+        }
     }
 
     private static void positive(String name, long v) {

@@ -35,6 +35,11 @@ public final class TrainStep {
         run.requirePrepared();
         requireClustered(run);
         RunSpec spec = RunSpec.read(run);
+        if (!spec.root().path("prepare").isObject()) {
+            // Not the run.json prepare wrote (emptied or replaced): refused before anything is written to it.
+            throw new InvalidInputException(run.runJson() + " has no 'prepare' section, so it is not the run.json"
+                    + " chorus prepare wrote; restore it, or re-run 'chorus prepare --run " + run + " --force'");
+        }
         TrainSettings s;
         if (spec.has(SECTION) && preset == null) {
             JsonNode node = spec.root().get(SECTION);
@@ -79,7 +84,15 @@ public final class TrainStep {
     public static Plan plan(RunDir run, TrainSettings s) {
         run.requirePrepared();
         requireClustered(run);
-        return Plan.of(run, s, ShardReader.open(run.dataDir()), ClusterAssignments.read(run.clustersDir()));
+        ShardReader data = ShardReader.open(run.dataDir());
+        // The separator every batch is cut with must be the tokenizer's, or the models learn another boundary.
+        int endOfText = BpeTokenizer.load(run.tokenizerJson()).endOfTextId();
+        if (data.meta().endOfTextId() != endOfText) {
+            throw new InvalidInputException(run.dataDir().resolve(ShardReader.META_FILE) + " gives end_of_text_id "
+                    + data.meta().endOfTextId() + " but " + run.tokenizerJson() + " has " + endOfText
+                    + "; they come from different prepares, re-run 'chorus prepare --force'");
+        }
+        return Plan.of(run, s, data, ClusterAssignments.read(run.clustersDir()));
     }
 
     /** Whether a job is finished under this plan (and refuses one finished under another). */

@@ -162,9 +162,19 @@ class MergeStepTest {
         assertThatThrownBy(() -> merge(slerp, out, false))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("pass --force");
         assertThat(out.resolve("keep.txt")).hasContent("mine");
-        merge(slerp, out, true);
-        assertThat(out.resolve("keep.txt")).doesNotExist();
-        assertThat(Checkpoints.load(out).model()).isEqualTo(CONFIG);
+        // --force replaces only what a merge wrote: a folder of the user's files is refused and kept.
+        assertThatThrownBy(() -> merge(slerp, out, true))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a folder chorus merge wrote");
+        assertThat(out.resolve("keep.txt")).hasContent("mine");
+        Path merged = tmp.resolve("merged-slerp");
+        merge(slerp, merged, false);
+        String first = Files.readString(merged.resolve(MergeStep.PROVENANCE));
+        merge(slerp, merged, true);
+        assertThat(Files.readString(merged.resolve(MergeStep.PROVENANCE))).isNotEqualTo(first);
+        assertThat(Checkpoints.load(merged).model()).isEqualTo(CONFIG);
+        Files.writeString(merged.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> merge(slerp, merged, true)).hasMessageContaining("holds notes.txt");
+        assertThat(merged.resolve("notes.txt")).hasContent("mine");
         assertThat(leftovers()).isEmpty();
     }
 

@@ -109,6 +109,7 @@ public final class Checkpoints {
             for (String name : expected.keySet()) {
                 tensors.add(reader.read(name));
             }
+            requireFinite(reader.path(), tensors);
             return new Checkpoint(config, tensors, reader.metadata());
         }
     }
@@ -137,7 +138,25 @@ public final class Checkpoints {
         try (SafetensorsReader reader = openWeights(dir)) {
             TensorSets.requireSame(reader.path().toString(), expectedShapes(config.model()), reader.shapes());
             reader.readInto(targets);
+            requireFinite(reader.path(), targets);
             return reader.metadata();
+        }
+    }
+
+    /**
+     * A NaN or infinite weight (a diverged or damaged model) would only surface later as NaN losses, τ or
+     * logits; it is refused where the model is read, naming the file and tensor.
+     */
+    static void requireFinite(Path file, List<FloatTensor> tensors) {
+        for (FloatTensor t : tensors) {
+            int n = (int) FloatTensor.numel(t.shape());
+            float[] data = t.data();
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(data[t.offset() + i])) {
+                    throw new InvalidInputException(file + ": tensor " + t.name() + " holds " + data[t.offset() + i]
+                            + " (NaN or infinite weights: the model diverged or the file is damaged); retrain it");
+                }
+            }
         }
     }
 

@@ -3,12 +3,19 @@ package ai.chorus.engine.io;
 import ai.chorus.engine.FloatTensor;
 import ai.chorus.engine.InvalidInputException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
 
 /**
  * What a trainer needs to resume exactly, as one safetensors file: any float tensors (AdamW moments, by
@@ -20,6 +27,8 @@ public final class TrainingStateFile {
     /** Marks the file as a training state, so a model.safetensors is not taken for one. */
     static final String KIND_KEY = "chorus.kind";
     static final String KIND = "training-state";
+    /** CRC-32C of the scalars and every tensor (name, shape, float bits), so a damaged file is named as such. */
+    static final String CHECKSUM_KEY = "chorus.crc32c";
 
     private TrainingStateFile() {}
 
@@ -30,11 +39,12 @@ public final class TrainingStateFile {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(KIND_KEY, KIND);
         for (Map.Entry<String, String> e : scalars.entrySet()) {
-            if (e.getKey().equals(KIND_KEY) || e.getKey().equals("format")) {
+            if (e.getKey().equals(KIND_KEY) || e.getKey().equals(CHECKSUM_KEY) || e.getKey().equals("format")) {
                 throw new IllegalArgumentException("training-state scalar name " + e.getKey() + " is reserved");
             }
             metadata.put(e.getKey(), e.getValue());
         }
+        metadata.put(CHECKSUM_KEY, checksum(scalars, tensors));
         SafetensorsWriter.write(file, tensors, metadata);
     }
 
@@ -45,7 +55,9 @@ public final class TrainingStateFile {
             for (TensorInfo t : reader.tensors()) {
                 tensors.put(t.name(), reader.read(t));
             }
-            return new TrainingState(scalars(reader), Collections.unmodifiableMap(tensors));
+            Map<String, String> scalars = scalars(reader);
+            verify(file, reader, scalars, List.copyOf(tensors.values()));
+            return new TrainingState(scalars, Collections.unmodifiableMap(tensors));
         }
     }
 
@@ -56,7 +68,9 @@ public final class TrainingStateFile {
     public static Map<String, String> loadInto(Path file, List<FloatTensor> targets) throws IOException {
         try (SafetensorsReader reader = openState(file)) {
             reader.readInto(targets);
-            return scalars(reader);
+            Map<String, String> scalars = scalars(reader);
+            verify(file, reader, scalars, targets);
+            return scalars;
         }
     }
 
@@ -83,6 +97,43 @@ public final class TrainingStateFile {
         Map<String, String> scalars = new LinkedHashMap<>(reader.metadata());
         scalars.remove(KIND_KEY);
         scalars.remove("format");
+        scalars.remove(CHECKSUM_KEY);
         return Collections.unmodifiableMap(scalars);
+    }
+
+    /** Refuses a file whose contents no longer match the checksum written with them (files without one pass). */
+    private static void verify(Path file, SafetensorsReader reader, Map<String, String> scalars,
+                               List<FloatTensor> tensors) {
+        String recorded = reader.metadata().get(CHECKSUM_KEY);
+        if (recorded != null && !recorded.equals(checksum(scalars, tensors))) {
+            throw new InvalidInputException(file + " is corrupt (its contents do not match the checksum written with"
+                    + " it); delete it to start over, or re-run with --force");
+        }
+    }
+
+    /** CRC-32C over the scalars by key and the tensors by name: name, shape and every float's bits. */
+    static String checksum(Map<String, String> scalars, List<FloatTensor> tensors) {
+        CRC32C crc = new CRC32C();
+        for (Map.Entry<String, String> e : new TreeMap<>(scalars).entrySet()) {
+            crc.update((e.getKey() + "=" + e.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        List<FloatTensor> sorted = new ArrayList<>(tensors);
+        sorted.sort(Comparator.comparing(FloatTensor::name));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (FloatTensor t : sorted) {
+            crc.update((t.name() + Arrays.toString(t.shape()) + "\n").getBytes(StandardCharsets.UTF_8));
+            int n = (int) FloatTensor.numel(t.shape());
+            float[] data = t.data();
+            for (int i = 0; i < n; ) {
+                buf.clear();
+                int end = Math.min(n, i + buf.capacity() / Float.BYTES);
+                for (; i < end; i++) {
+                    buf.putInt(Float.floatToRawIntBits(data[t.offset() + i]));
+                }
+                buf.flip();
+                crc.update(buf);
+            }
+        }
+        return String.format("%08x", crc.getValue());
     }
 }

@@ -53,6 +53,29 @@ class TrainingStateFileTest {
         SafetensorsTest.assertSameBits(state.tensors().get("v/lm_head.weight"), saved.get(saved.size() - 1));
     }
 
+    /** A checkpoint garbled on disk (one weight's bits, or a scalar in the header) is refused as corrupt. */
+    @Test
+    void aDamagedFileIsReportedAsCorruptNamingIt() throws IOException {
+        Path file = dir.resolve("state.safetensors");
+        TrainingStateFile.save(file, Map.of("step", "1234"), moments(5));
+        byte[] clean = java.nio.file.Files.readAllBytes(file);
+
+        byte[] flipped = clean.clone();
+        flipped[flipped.length - 7] ^= 0x10; // a mantissa bit of the last tensor: still a valid float
+        java.nio.file.Files.write(file, flipped);
+        assertThatThrownBy(() -> TrainingStateFile.loadInto(file, moments(99))).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith(file.toString()).hasMessageContaining("corrupt");
+        assertThatThrownBy(() -> TrainingStateFile.load(file)).hasMessageContaining("corrupt");
+
+        String header = new String(clean, java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.file.Files.write(file, header.replace("\"1234\"", "\"1235\"")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> TrainingStateFile.loadInto(file, moments(99))).hasMessageContaining("corrupt");
+
+        java.nio.file.Files.write(file, clean);
+        assertThat(TrainingStateFile.loadInto(file, moments(99))).isEqualTo(Map.of("step", "1234"));
+    }
+
     @Test
     void prefixedViewsShareStorage() {
         FloatTensor t = FloatTensor.allocate("w", 3);
