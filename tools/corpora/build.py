@@ -430,10 +430,23 @@ def _man_index(roots, subdir_regex):
     return found
 
 
+def cap_families(paths_by_key, cap=20):
+    """At most `cap` pages per family (the page name up to its first '-', '_' or '.'), chosen in
+    hash order: this machine has ~1,900 `gcloud-*` pages, which would otherwise be most of man1."""
+    families = {}
+    for key in paths_by_key:
+        fam = re.split(r"[-_.]", os.path.basename(key), 1)[0]
+        families.setdefault((os.path.dirname(key), fam), []).append(key)
+    keep = set()
+    for keys in families.values():
+        keep.update(sorted(keys, key=hashed)[:cap])
+    return {k: v for k, v in paths_by_key.items() if k in keep}
+
+
 def manpage(debs):
     """English manual pages (sections 1-8) of the manpages/manpages-dev packages and this machine."""
     roots = [debs.root("manpages"), debs.root("manpages-dev"), "/"]
-    return man_pages(_man_index(roots, r"man[1-8]/"))
+    return man_pages(cap_families(_man_index(roots, r"man[1-8]/")))
 
 
 # -- programming languages
@@ -534,14 +547,14 @@ def man_english(debs):
 def man_section(debs, sections):
     roots = [debs.root("manpages"), debs.root("manpages-dev"), debs.root("perl-modules-5.36"), "/"]
     pat = r"man[%s]/[^/]+\.[%s]([a-z]*)$" % (sections, sections)
-    idx = _man_index(roots, r"man[1-8]/")
+    idx = cap_families(_man_index(roots, r"man[1-8]/"))
     rx = re.compile(pat)
     return man_pages({k: v for k, v in idx.items() if rx.match(k) and not k.endswith(("perl", "pm"))})
 
 
 def man_perl(debs):
     roots = [debs.root("perl-modules-5.36"), "/"]
-    idx = _man_index(roots, r"man3/")
+    idx = cap_families(_man_index(roots, r"man3/"))
     return man_pages({k: v for k, v in idx.items() if k.endswith(("3perl", "3pm"))})
 
 
