@@ -95,8 +95,8 @@ def spread(values, fmt):
 
 def table(dirs):
     print("| corpus | K | docs | Chorus NMI | sklearn NMI | Chorus purity | sklearn purity "
-          "| Chorus balance min–max | sklearn balance min–max | Chorus docs/s | sklearn docs/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| Chorus balance min–max | sklearn balance min–max | Chorus s (docs/s), wall | sklearn s (docs/s), wall | sklearn CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for d in dirs:
         chorus = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "chorus-seed*.json")))]
         sk_path = os.path.join(d, "sklearn.json")
@@ -107,14 +107,16 @@ def table(dirs):
         k = sk[0]["k"]
         c_bal = [(min(e["tokenShare"] for e in c["experts"]) * k, max(e["tokenShare"] for e in c["experts"]) * k)
                  for c in chorus]
-        print("| %s | %d | %d | %s | %s | %s | %s | %.2f–%.2f | %.2f–%.2f | %s | %s |" % (
+        c_sec = statistics.median(c["seconds"] for c in chorus)
+        s_sec = statistics.median(r["seconds"] for r in sk)
+        print("| %s | %d | %d | %s | %s | %s | %s | %.2f–%.2f | %.2f–%.2f | %.0f (%.0f) | %.0f (%.0f) | %s |" % (
             os.path.basename(d.rstrip("/")), k, sk[0]["documents"],
             spread([c["nmi"] for c in chorus], "%.3f"), spread([r["nmi"] for r in sk], "%.3f"),
             spread([c["purity"] for c in chorus], "%.3f"), spread([r["purity"] for r in sk], "%.3f"),
             min(b[0] for b in c_bal), max(b[1] for b in c_bal),
             min(r["min_share"] for r in sk), max(r["max_share"] for r in sk),
-            "%.0f" % statistics.median(c["labelledDocuments"] / c["seconds"] for c in chorus),
-            "%.0f" % statistics.median(r["documents"] / r["seconds"] for r in sk)))
+            c_sec, chorus[0]["labelledDocuments"] / c_sec, s_sec, sk[0]["documents"] / s_sec,
+            "%.1f" % statistics.median(r["cpu_seconds"] for r in sk) if all("cpu_seconds" in r for r in sk) else "—"))
 
 
 def main():
