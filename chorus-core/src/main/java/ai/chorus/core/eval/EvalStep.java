@@ -265,16 +265,24 @@ public final class EvalStep {
         return "random_" + e;
     }
 
-    /** "−19.6% [−23.1, −15.8]": a row's change of perplexity against dense and its interval; "" for dense. */
-    static String vsDense(JsonNode results, String key) {
+    /** A row's 95 % interval of change against dense in a results.json; empty for dense or an older file. */
+    public static java.util.Optional<PairedBootstrap.Interval> interval(JsonNode results, String key) {
+        JsonNode ci = results.path("vs_dense_ci95").path(key);
+        if (ci.size() != 2 || !ci.get(0).isNumber() || !ci.get(1).isNumber()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new PairedBootstrap.Interval(ci.get(0).asDouble(), ci.get(1).asDouble()));
+    }
+
+    /** "-19.6% [-23.1, -15.8]": a row's change of perplexity against dense and its interval; "" for dense. */
+    public static String vsDense(JsonNode results, String key) {
         JsonNode change = results.path("vs_dense").path(key);
         if (!change.isNumber()) {
             return "";
         }
-        JsonNode ci = results.path("vs_dense_ci95").path(key);
         String point = String.format(Locale.ROOT, "%+.1f%%", change.asDouble());
-        return ci.size() == 2 ? point + String.format(Locale.ROOT, " [%+.1f, %+.1f]", ci.get(0).asDouble(),
-                ci.get(1).asDouble()) : point;
+        return point + interval(results, key).map(ci -> String.format(Locale.ROOT, " [%+.1f, %+.1f]", ci.low(),
+                ci.high())).orElse("");
     }
 
     /** P(expert) before any context: each expert domain's share of the training tokens. */
