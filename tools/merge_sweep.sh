@@ -3,7 +3,8 @@
 #   1. every method with its defaults (chorus merge --method ...; slerp on the two largest experts),
 #   2. a small grid (task-arithmetic λ, TIES density × λ, DARE p × λ, with and without TIES, slerp t),
 #   3. chorus eval --split valid: every merged model scored on the validation documents,
-#   4. prints the validation perplexities sorted, best first; choose, then run step 5 by hand:
+#   4. prints the validation perplexities sorted, best first, with their 95 % intervals against dense;
+#      choose (on validation only: the protocol of docs/perf/mix.md), then run step 5 by hand:
 #   5. keep only the chosen folders under RUN/merged/, chorus eval (test) and chorus report.
 # Usage: tools/merge_sweep.sh RUN SLERP_A SLERP_B     e.g. tools/merge_sweep.sh /tmp/demo-merge e02 e01
 set -euo pipefail
@@ -39,7 +40,9 @@ done
 chorus eval --run "$run" --split valid --json > "$run/eval/valid.json"
 python3 - "$run/eval/valid.json" <<'PY'
 import json, sys
-ppl = json.load(open(sys.argv[1]))["perplexity"]
+r = json.load(open(sys.argv[1]))
+ppl, ci = r["perplexity"], r.get("vs_dense_ci95", {})
 for k, v in sorted(ppl.items(), key=lambda kv: kv[1]):
-    print(f"{v:10.2f}  {k}")
+    band = f"  [{ci[k][0]:+.1f}, {ci[k][1]:+.1f}] % vs dense" if k in ci else ""
+    print(f"{v:10.2f}  {k}{band}")
 PY

@@ -117,16 +117,28 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The sentence the demo exists for: the routed ensemble against the compute-matched dense model. */
+    /**
+     * The sentence the demo exists for: the window-routed ensembles against the compute-matched dense model,
+     * each with its 95 % interval and the claim the interval allows (beats dense only if it lies wholly below 0).
+     */
     static String headline(JsonNode results) {
         JsonNode ppl = results.path("perplexity");
         double dense = ppl.path("dense").asDouble(Double.NaN);
-        double ensemble = ppl.path("centroid_k2").asDouble(Double.NaN);
-        double hybrid = ppl.path("hybrid").asDouble(Double.NaN);
-        double random = ppl.path("random_split").asDouble(Double.NaN);
-        return String.format("centroid-routed ensemble (k=2): perplexity %.2f vs dense %.2f (%+.1f%%); "
-                + "hybrid router (k=2) %.2f (%+.1f%%); random split %.2f (%+.1f%%)", ensemble, dense,
-                100 * (ensemble / dense - 1), hybrid, 100 * (hybrid / dense - 1), random, 100 * (random / dense - 1));
+        return String.format(java.util.Locale.ROOT, "centroid-routed ensemble (k=2): perplexity %.2f vs dense %.2f, %s;"
+                        + " hybrid router (k=2) %.2f, %s; random split %.2f, %s",
+                ppl.path("centroid_k2").asDouble(Double.NaN), dense, claim(results, "centroid_k2", dense),
+                ppl.path("hybrid").asDouble(Double.NaN), claim(results, "hybrid", dense),
+                ppl.path("random_split").asDouble(Double.NaN), claim(results, "random_split", dense));
+    }
+
+    /** "-21.3% [-25.0, -17.2]: beats dense", or the bare change and why there is no claim. */
+    private static String claim(JsonNode results, String key, double dense) {
+        String change = String.format(java.util.Locale.ROOT, "%+.1f%%",
+                100 * (results.path("perplexity").path(key).asDouble(Double.NaN) / dense - 1));
+        return EvalStep.interval(results, key)
+                .map(ci -> String.format(java.util.Locale.ROOT, "%s [%+.1f, %+.1f]: %s", change, ci.low(), ci.high(),
+                        ci.verdict().phrase()))
+                .orElse(change + " (no interval in results.json; re-run 'chorus eval')");
     }
 
     private static boolean newerThanEveryModel(Path results, Plan plan) throws java.io.IOException {

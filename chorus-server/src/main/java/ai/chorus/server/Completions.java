@@ -356,6 +356,8 @@ final class Completions {
         o.put("router", options.router());
         o.put("top_k", options.topK());
         o.put("routing", "once per prompt");
+        // What the router read: the prompt alone, never the tokens it generates (eval's rows route on the window).
+        o.put("router_context", "prompt");
         o.put("seed", request.seed());
         o.set("experts", routingJson(first).get("experts"));
         return o;

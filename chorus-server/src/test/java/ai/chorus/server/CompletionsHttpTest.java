@@ -56,6 +56,7 @@ class CompletionsHttpTest {
                     + "\"stream_options\": {\"include_usage\": true}"));
             JsonNode streamed = parse(events.get(events.size() - 2)).get("chorus");
             assertThat(streamed.get("router").asText()).isEqualTo("centroid");
+            assertThat(streamed.get("router_context").asText()).isEqualTo("prompt");
             assertThat(streamed.get("experts")).isEqualTo(plain.get("experts"));
         }
     }
@@ -83,6 +84,8 @@ class CompletionsHttpTest {
         }
         JsonNode chorus = body.get("chorus");
         assertThat(chorus.get("router").asText()).isEqualTo("hybrid");
+        assertThat(chorus.get("routing").asText()).isEqualTo("once per prompt");
+        assertThat(chorus.get("router_context").asText()).isEqualTo("prompt");
         assertThat(chorus.get("seed").asLong()).isEqualTo(7);
         JsonNode experts = chorus.get("experts");
         assertThat(experts.size()).isBetween(1, 2);

@@ -3,11 +3,14 @@ package ai.chorus.core.eval;
 import ai.chorus.core.run.RunSpec;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds the {@code eval/results.json} object (format {@value EvalStep#FORMAT}) from per-document
- * negative log-likelihoods: every perplexity is exp(Σ NLL / tokens) over the same test positions.
+ * negative log-likelihoods: every perplexity is exp(Σ NLL / tokens) over the same test positions, and every
+ * row's change against dense comes with its paired-bootstrap interval ({@link PairedBootstrap}).
  */
 final class EvalResults {
     private final TestSet test;
@@ -19,6 +22,8 @@ final class EvalResults {
     private final ObjectNode perLabel;
     private final ObjectNode accuracy;
     private final ObjectNode cost;
+    /** Every row's per-document NLL, for its interval against dense. */
+    private final Map<String, double[]> documentNll = new LinkedHashMap<>();
 
     EvalResults(TestSet test, int experts, List<String> labels) {
         this.test = test;
@@ -35,14 +40,14 @@ final class EvalResults {
     }
 
     void header(int window, EvalOptions options, double tau, TauCalibration calibration) {
-        root.put("split", options.split().key());
+        root.put("split", test.split().key());
         root.put("window", window);
         root.put("router_context", RouterContext.WINDOW.key());
         root.put("reroute", options.reroute());
         root.put("tau", tau);
         if (calibration != null) {
             ObjectNode c = root.putObject("tau_calibration");
-            c.put("split", "valid");
+            c.put("split", calibration.split().key()); // the split of the tokens it actually scored
             c.put("tokens", calibration.tokens());
             c.put("k", calibration.k());
             ObjectNode byTau = c.putObject("perplexity_by_tau");
@@ -116,6 +121,7 @@ final class EvalResults {
 
     ObjectNode finish(double seconds) {
         root.set("perplexity", perplexity);
+        vsDense();
         root.set("per_domain", perDomain);
         if (!labels.isEmpty()) {
             root.set("per_label", perLabel);
@@ -147,6 +153,7 @@ final class EvalResults {
     }
 
     private void perplexities(String key, double[] documentNll) {
+        this.documentNll.put(key, documentNll);
         double total = 0;
         for (double v : documentNll) {
             total += v;
@@ -155,6 +162,35 @@ final class EvalResults {
         perDomain.set(key, grouped(documentNll, false, experts));
         if (!labels.isEmpty()) {
             perLabel.set(key, grouped(documentNll, true, labels.size()));
+        }
+    }
+
+    /**
+     * vs_dense: each row's percent change of perplexity against dense; vs_dense_ci95: its 95 % paired-bootstrap
+     * interval [low, high] over the test documents.
+     */
+    private void vsDense() {
+        double[] dense = documentNll.get("dense");
+        if (dense == null) {
+            return;
+        }
+        long[] tokens = test.documentTokens();
+        PairedBootstrap bootstrap = PairedBootstrap.standard();
+        ObjectNode change = root.putObject("vs_dense");
+        ObjectNode intervals = root.putObject("vs_dense_ci95");
+        ObjectNode how = root.putObject("vs_dense_bootstrap");
+        how.put("resampled", "documents");
+        how.put("paired", true);
+        how.put("resamples", PairedBootstrap.RESAMPLES);
+        how.put("seed", PairedBootstrap.SEED);
+        how.putArray("percentiles").add(2.5).add(97.5);
+        for (Map.Entry<String, double[]> row : documentNll.entrySet()) {
+            if (row.getKey().equals("dense")) {
+                continue;
+            }
+            change.put(row.getKey(), PairedBootstrap.percentChange(row.getValue(), dense, tokens));
+            PairedBootstrap.Interval ci = bootstrap.interval(row.getValue(), dense, tokens);
+            intervals.putArray(row.getKey()).add(ci.low()).add(ci.high());
         }
     }
 

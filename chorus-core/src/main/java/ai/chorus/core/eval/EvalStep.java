@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code chorus eval}: test perplexity of the seed, the dense baseline, every expert alone, every merged
  * model in the run's {@code merged/} folder (key {@value #MERGED_PREFIX}NAME) and the routed ensembles,
- * overall, per expert domain and per label, with routing accuracy and inference cost; written to
- * {@code eval/results.json} (format {@value #FORMAT}). {@code --split valid} scores the validation documents
+ * overall, per expert domain and per label, with routing accuracy and inference cost, and every row's change
+ * against dense with its 95 % paired-bootstrap interval over the test documents ({@code vs_dense},
+ * {@code vs_dense_ci95}; {@link PairedBootstrap}); written to {@code eval/results.json} (format {@value #FORMAT}). {@code --split valid} scores the validation documents
  * instead, to choose settings such as merge parameters without looking at the test set.
  *
  * <p>Each model runs once over the test tokens ({@link ModelScorer}); every ensemble is then replayed
@@ -202,10 +204,14 @@ public final class EvalStep {
         return c;
     }
 
-    /** Whether a results.json was written by this format (an older one routed with document memory). */
+    /**
+     * Whether a results.json was written by this format (an older one routed with document memory) and carries
+     * the intervals (the first v2 files did not).
+     */
     public static boolean isCurrent(Path results) throws IOException {
         try {
-            return FORMAT.equals(RunSpec.JSON.readTree(results.toFile()).path("format").asText());
+            JsonNode json = RunSpec.JSON.readTree(results.toFile());
+            return FORMAT.equals(json.path("format").asText()) && json.has("vs_dense_ci95");
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             return false;
         }
@@ -259,6 +265,26 @@ public final class EvalStep {
         return "random_" + e;
     }
 
+    /** A row's 95 % interval of change against dense in a results.json; empty for dense or an older file. */
+    public static java.util.Optional<PairedBootstrap.Interval> interval(JsonNode results, String key) {
+        JsonNode ci = results.path("vs_dense_ci95").path(key);
+        if (ci.size() != 2 || !ci.get(0).isNumber() || !ci.get(1).isNumber()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new PairedBootstrap.Interval(ci.get(0).asDouble(), ci.get(1).asDouble()));
+    }
+
+    /** "-19.6% [-23.1, -15.8]": a row's change of perplexity against dense and its interval; "" for dense. */
+    public static String vsDense(JsonNode results, String key) {
+        JsonNode change = results.path("vs_dense").path(key);
+        if (!change.isNumber()) {
+            return "";
+        }
+        String point = String.format(Locale.ROOT, "%+.1f%%", change.asDouble());
+        return point + interval(results, key).map(ci -> String.format(Locale.ROOT, " [%+.1f, %+.1f]", ci.low(),
+                ci.high())).orElse("");
+    }
+
     /** P(expert) before any context: each expert domain's share of the training tokens. */
     public static double[] tokenShares(ClusterModel clusters) {
         double[] share = new double[clusters.experts()];
@@ -272,7 +298,10 @@ public final class EvalStep {
         return share;
     }
 
-    /** The compact table: one row per model or ensemble; perplexity, experts run per token, routing accuracy. */
+    /**
+     * The compact table: one row per model or ensemble; perplexity, its change against dense with the 95 %
+     * interval, experts run per token, routing accuracy.
+     */
     public static String table(JsonNode results) {
         StringBuilder sb = new StringBuilder();
         JsonNode ppl = results.path("perplexity");
@@ -280,8 +309,9 @@ public final class EvalStep {
         for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
             width = Math.max(width, it.next().length()); // merged models carry their folder's name
         }
-        String row = "%-" + width + "s %10s %14s %12s%n";
-        sb.append(String.format(row, "model", "test ppl", "experts/token", "routing acc"));
+        String row = "%-" + width + "s %10s  %-26s %14s %12s%n";
+        sb.append(String.format(row, "model", results.path("split").asText("test") + " ppl",
+                "vs dense [95% CI]", "experts/token", "routing acc"));
         JsonNode cost = results.path("experts_per_token");
         JsonNode acc = results.path("routing_accuracy");
         List<String> rows = new ArrayList<>(List.of("seed", "dense"));
@@ -298,7 +328,7 @@ public final class EvalStep {
         for (String key : rows) {
             JsonNode c = cost.get(key);
             JsonNode a = acc.get(key);
-            sb.append(String.format(row, key, String.format("%.2f", ppl.get(key).asDouble()),
+            sb.append(String.format(row, key, String.format("%.2f", ppl.get(key).asDouble()), vsDense(results, key),
                     c == null ? "1" : String.format("%.2f", c.asDouble()),
                     a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
         }
@@ -306,6 +336,11 @@ public final class EvalStep {
                         + " %.1f s", results.path("test_tokens").asLong(), results.path("test_documents").asLong(),
                 results.path("window").asInt(), results.path("router_context").asText("window"),
                 results.path("reroute").asInt(), results.path("tau").asText(), results.path("seconds").asDouble()));
+        if (results.has("vs_dense_ci95")) {
+            sb.append(String.format("%nvs dense: change of perplexity; [95%% CI]: paired bootstrap over the %s documents"
+                    + " (%,d resamples); an ensemble beats dense only if the whole interval is below 0",
+                    results.path("split").asText("test"), results.path("vs_dense_bootstrap").path("resamples").asInt()));
+        }
         if (rows.stream().anyMatch(k -> k.endsWith(DOCUMENT_MEMORY_SUFFIX))) {
             sb.append(String.format("%n*%s: router with document memory — information the dense model does not get",
                     DOCUMENT_MEMORY_SUFFIX));

@@ -1,5 +1,6 @@
 package ai.chorus.core.eval;
 
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.eval.RoutedEnsemble.Runs;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.RoutingContext;
@@ -18,14 +19,14 @@ import java.util.Map;
  * probabilities are computed once) and keeps the one with the lowest perplexity. The test split is never
  * looked at.
  */
-public record TauCalibration(double tau, int k, int tokens, Map<Double, Double> perplexityByTau) {
+public record TauCalibration(double tau, int k, Split split, int tokens, Map<Double, Double> perplexityByTau) {
     /** Spans flat (1.0) to nearly hard routing (0.01) for squared distances between unit vectors (0 to 4). */
     public static final double[] GRID = {0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0};
     /** Validation tokens scored: enough for a stable choice, a fraction of the test set's cost. */
     public static final long TOKENS = 8_192;
 
     /**
-     * @param valid the validation documents
+     * @param valid the validation documents (any other split is refused: τ is a setting, chosen on validation)
      * @param expertLogProbs each expert's log-probability of every validation target
      * @param distances the centroid router's distances
      * @param prior the routers' prior
@@ -35,6 +36,9 @@ public record TauCalibration(double tau, int k, int tokens, Map<Double, Double> 
     public static TauCalibration choose(TestSet valid, float[][] expertLogProbs,
                                         CentroidRouter.ExpertDistances distances, double[] prior, int k, int reroute,
                                         int span, RoutingContext.Decoder decoder) {
+        if (valid.split() != Split.VALID) {
+            throw new IllegalArgumentException("tau is chosen on the validation split, not on " + valid.split().key());
+        }
         CentroidRouter.ExpertDistances shared = lastOnly(distances);
         List<RoutedEnsemble.Setting> settings = new ArrayList<>();
         for (double tau : GRID) {
@@ -58,7 +62,7 @@ public record TauCalibration(double tau, int k, int tokens, Map<Double, Double> 
                 best = GRID[i];
             }
         }
-        return new TauCalibration(best, k, valid.positions(), perplexity);
+        return new TauCalibration(best, k, valid.split(), valid.positions(), perplexity);
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.stream.IntStream;
  * files) and the last one taken is cut to fill the cap exactly.
  */
 public final class TestSet {
+    private final Split split;
     private final int[] documents;
     private final int[] starts;
     private final int[] inputs;
@@ -33,8 +34,9 @@ public final class TestSet {
     private final int[] label;
     private final int endOfText;
 
-    private TestSet(int[] documents, int[] starts, int[] inputs, int[] targets, int[] domain, int[] label,
-                    int endOfText) {
+    private TestSet(Split split, int[] documents, int[] starts, int[] inputs, int[] targets, int[] domain,
+                    int[] label, int endOfText) {
+        this.split = split;
         this.documents = documents;
         this.starts = starts;
         this.inputs = inputs;
@@ -93,11 +95,16 @@ public final class TestSet {
             at += n;
         }
         starts[taken] = at;
-        return new TestSet(documents, starts, inputs, targets, domain, label, eot);
+        return new TestSet(split, documents, starts, inputs, targets, domain, label, eot);
     }
 
     /** A test set from explicit documents (tests): tokens[i] without end-of-text, their domains and labels. */
     public static TestSet ofTokens(int[][] tokens, int[] domain, int[] label, int endOfText) {
+        return ofTokens(Split.TEST, tokens, domain, label, endOfText);
+    }
+
+    /** As {@link #ofTokens(int[][], int[], int[], int)}, standing for documents of {@code split}. */
+    public static TestSet ofTokens(Split split, int[][] tokens, int[] domain, int[] label, int endOfText) {
         int positions = Arrays.stream(tokens).mapToInt(t -> t.length + 1).sum();
         int[] starts = new int[tokens.length + 1];
         int[] inputs = new int[positions];
@@ -112,8 +119,13 @@ public final class TestSet {
             at += tokens[i].length + 1;
         }
         starts[tokens.length] = at;
-        return new TestSet(IntStream.range(0, tokens.length).toArray(), starts, inputs, targets, domain.clone(),
-                label.clone(), endOfText);
+        return new TestSet(split, IntStream.range(0, tokens.length).toArray(), starts, inputs, targets,
+                domain.clone(), label.clone(), endOfText);
+    }
+
+    /** The split the documents were taken from: what a result computed on them may claim to be. */
+    public Split split() {
+        return split;
     }
 
     /** Number of documents scored. */
@@ -138,6 +150,15 @@ public final class TestSet {
 
     public int end(int i) {
         return starts[i + 1];
+    }
+
+    /** Per document, its scored positions. */
+    public long[] documentTokens() {
+        long[] tokens = new long[documents.length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = end(i) - start(i);
+        }
+        return tokens;
     }
 
     public int[] inputs() {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.ChartEncoder;
@@ -42,6 +43,8 @@ final class Charts {
     static final Color DENSE = new Color(0x6b, 0x72, 0x80);
     static final Color ENSEMBLE = new Color(0x25, 0x63, 0xeb);
     static final Color RANDOM = new Color(0xf5, 0x9e, 0x0b);
+    /** An ensemble whose router had document memory: not comparable with dense, drawn faint. */
+    static final Color MEMORY = new Color(0x93, 0xc5, 0xfd);
     /** The best merged model, when eval scored any. */
     static final Color MERGED = new Color(0x05, 0x96, 0x69);
     static final Color TRAIN = new Color(0x25, 0x63, 0xeb);
@@ -125,6 +128,62 @@ final class Charts {
             }
         }
         chart.addSeries("share of row (%)", columns, yData, cells);
+        return chart;
+    }
+
+    /** One row of a forest plot: its label, colour, point estimate and interval. */
+    record Estimate(String name, Color color, double point, double low, double high) {}
+
+    /**
+     * A forest plot: one row per estimate, top to bottom as given, its interval as a bar and its point as a
+     * dot, with a dashed line at 0 (no change). A row is to the left of the line exactly when its whole
+     * interval is.
+     */
+    static XYChart forest(String xTitle, List<Estimate> rows, int width, int height) {
+        XYChart chart = new XYChart(width, height);
+        chart.setXAxisTitle(xTitle);
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setPlotGridHorizontalLinesVisible(false);
+        chart.getStyler().setMarkerSize(9);
+        int n = rows.size();
+        double lo = 0;
+        double hi = 0;
+        for (Estimate e : rows) {
+            lo = Math.min(lo, e.low());
+            hi = Math.max(hi, e.high());
+        }
+        double pad = Math.max(1, 0.06 * (hi - lo));
+        chart.getStyler().setXAxisMin(lo - pad).setXAxisMax(hi + pad);
+        // Row i sits at y = n − i, so the first row is on top. The rows are the only y values of the data: XChart
+        // then puts a tick on each (equally spaced values), and the formatter names it. The axis ends get two
+        // different blank labels: XChart draws no ticks at all when the labels of both ends read the same.
+        chart.getStyler().setYAxisMin(0.4).setYAxisMax(n + 0.6);
+        chart.getStyler().setYAxisTickMarkSpacingHint(16); // rows 30 px apart each keep their label
+        chart.setCustomYAxisTickLabelsFormatter(y -> {
+            long r = Math.round(y);
+            if (y < 1 || y > n) {
+                return y < 1 ? " " : "  ";
+            }
+            return Math.abs(y - r) < 1e-6 ? rows.get((int) (n - r)).name() : "";
+        });
+        chart.setCustomXAxisTickLabelsFormatter(x -> String.format(Locale.ROOT, "%+.0f%%", x).replace('-', '\u2212'));
+        // No change: an annotation, not a series, so its ends add no y values to the axis.
+        chart.getStyler().setAnnotationLineColor(MUTED).setAnnotationLineStroke(new BasicStroke(1.2f,
+                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f));
+        chart.addAnnotation(new AnnotationLine(0, true, false));
+        for (int i = 0; i < n; i++) {
+            Estimate e = rows.get(i);
+            double y = n - i;
+            XYSeries bar = chart.addSeries("ci " + i, new double[] {e.low(), e.high()}, new double[] {y, y});
+            bar.setLineColor(e.color());
+            bar.setLineStyle(new BasicStroke(3f)); // solid: the theme would cycle dashes through the series
+            bar.setMarker(SeriesMarkers.NONE);
+            XYSeries point = chart.addSeries("point " + i, new double[] {e.point()}, new double[] {y});
+            point.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            point.setMarker(SeriesMarkers.CIRCLE);
+            point.setMarkerColor(e.color());
+        }
         return chart;
     }
 

@@ -48,6 +48,11 @@ final class Html {
         return s.replace('-', '\u2212');
     }
 
+    /** An interval of percent change with true minus signs: "[−25.1, −19.0]". */
+    static String percentInterval(double low, double high) {
+        return String.format(Locale.ROOT, "[%+.1f, %+.1f]", low, high).replace('-', '\u2212');
+    }
+
     static String percent(double share) {
         return String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }

@@ -125,6 +125,29 @@ class EvalStepTest {
         }
         assertThat(decisions).isPositive();
         assertThat(EvalStep.table(json)).contains("centroid_k2").contains("random_split").contains("expert_1");
+        double dense = json.path("perplexity").path("dense").asDouble();
+        for (String key : required) {
+            if (key.equals("dense")) {
+                continue;
+            }
+            // the point estimate is the perplexities' ratio; the interval is ordered and holds no NaN
+            double change = json.path("vs_dense").path(key).asDouble(Double.NaN);
+            assertThat(change).as(key).isCloseTo(100 * (json.path("perplexity").path(key).asDouble() / dense - 1),
+                    within(1e-6));
+            JsonNode ci = json.path("vs_dense_ci95").path(key);
+            assertThat(ci.size()).as(key).isEqualTo(2);
+            assertThat(ci.get(0).asDouble()).as(key).isLessThanOrEqualTo(ci.get(1).asDouble());
+            assertThat(EvalStep.table(json)).contains(EvalStep.vsDense(json, key));
+        }
+        assertThat(json.path("vs_dense_ci95").has("dense")).isFalse();
+        // the demo re-evaluates a v2 file written before the intervals existed
+        assertThat(EvalStep.isCurrent(run.evalDir().resolve("results.json"))).isTrue();
+        Path withoutIntervals = tmp.resolve("without-intervals.json");
+        Files.writeString(withoutIntervals, ((com.fasterxml.jackson.databind.node.ObjectNode) json.deepCopy())
+                .without("vs_dense_ci95").toString());
+        assertThat(EvalStep.isCurrent(withoutIntervals)).isFalse();
+        assertThat(json.path("vs_dense_bootstrap").path("resamples").asInt()).isEqualTo(PairedBootstrap.RESAMPLES);
+        assertThat(EvalStep.vsDense(json, "centroid_k2")).matches("[+-]\\d+\\.\\d% \\[[+-]\\d+\\.\\d, [+-]\\d+\\.\\d\\]");
         assertThat(json.get("router_context").asText()).isEqualTo("window");
         assertThat(json.path("perplexity").has("centroid_k2" + EvalStep.DOCUMENT_MEMORY_SUFFIX)).isFalse();
     }
@@ -154,6 +177,14 @@ class EvalStepTest {
                 Progress.NONE);
         JsonNode calibration = auto.get("tau_calibration");
         assertThat(calibration.get("split").asText()).isEqualTo("valid");
+        // and it scored the validation documents' positions, counted here from the data, not from eval
+        ShardReader data = ShardReader.open(run.dataDir());
+        long validPositions = 0;
+        for (int doc : data.documentsOf(Split.VALID)) {
+            validPositions += data.document(doc).length() + 1L;
+        }
+        assertThat(calibration.get("tokens").asLong()).isEqualTo(Math.min(validPositions, TauCalibration.TOKENS));
+        assertThat(auto.get("split").asText()).isEqualTo("test");
         assertThat(calibration.get("perplexity_by_tau").size()).isEqualTo(TauCalibration.GRID.length);
         double tau = auto.get("tau").asDouble();
         double best = Double.POSITIVE_INFINITY;
@@ -177,11 +208,17 @@ class EvalStepTest {
     @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode ppl = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine", Split.TEST),
-                Progress.NONE).get("perplexity");
+        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine", Split.TEST),
+                Progress.NONE);
+        JsonNode ppl = json.get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
                 .isCloseTo(seed, within(seed * 1e-5)));
+        // paired: the same model on the same resampled documents changes nothing, whatever the documents
+        json.get("vs_dense_ci95").fields().forEachRemaining(e -> {
+            assertThat(e.getValue().get(0).asDouble()).as(e.getKey()).isCloseTo(0, within(1e-3));
+            assertThat(e.getValue().get(1).asDouble()).as(e.getKey()).isCloseTo(0, within(1e-3));
+        });
     }
 
     @Test

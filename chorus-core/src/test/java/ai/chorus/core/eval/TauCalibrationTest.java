@@ -1,7 +1,9 @@
 package ai.chorus.core.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.RoutingContext;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,7 @@ class TauCalibrationTest {
             domain[i] = i % 2;
             java.util.Arrays.fill(tokens[i], domain[i]);
         }
-        return TestSet.ofTokens(tokens, domain, new int[8], EOT);
+        return TestSet.ofTokens(Split.VALID, tokens, domain, new int[8], EOT);
     }
 
     /** Expert e predicts its own domain's tokens well (p = 0.9) and the other's badly (p = 0.01). */
@@ -49,6 +51,19 @@ class TauCalibrationTest {
         // perplexity falls as routing sharpens towards the right expert
         assertThat(c.perplexityByTau().get(0.01)).isLessThan(c.perplexityByTau().get(1.0));
         assertThat(c.tokens()).isEqualTo(8 * 41);
+    }
+
+    @Test
+    void theTestSplitIsRefused() {
+        TestSet valid = documents();
+        int[][] tokens = new int[8][40];
+        int[] domain = new int[8];
+        TestSet test = TestSet.ofTokens(Split.TEST, tokens, domain, new int[8], EOT);
+        assertThatThrownBy(() -> TauCalibration.choose(test, experts(test), text -> new double[] {0, 0},
+                new double[] {0.5, 0.5}, 2, 8, 16, DECODER)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("validation");
+        assertThat(TauCalibration.choose(valid, experts(valid), text -> new double[] {0, 0}, new double[] {0.5, 0.5},
+                2, 8, 16, DECODER).split()).isEqualTo(Split.VALID);
     }
 
     @Test

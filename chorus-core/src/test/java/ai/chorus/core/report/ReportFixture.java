@@ -129,6 +129,16 @@ final class ReportFixture {
         }
         ObjectNode ppl = r.putObject("perplexity");
         overall.forEach(ppl::put);
+        // every row's change against dense, its interval 3 points below and 2.5 above (asymmetric, as a bootstrap's)
+        ObjectNode change = r.putObject("vs_dense");
+        ObjectNode intervals = r.putObject("vs_dense_ci95");
+        overall.forEach((key, value) -> {
+            if (!key.equals("dense")) {
+                double point = 100 * (value / overall.get("dense") - 1);
+                change.put(key, point);
+                intervals.putArray(key).add(point - 3).add(point + 2.5);
+            }
+        });
         ObjectNode perDomain = r.putObject("per_domain");
         ObjectNode perLabel = withLabels ? r.putObject("per_label") : null;
         for (Map.Entry<String, Double> m : overall.entrySet()) {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReportStepTest {
-    /** Fixture charts: per domain, per label, routing map, 8 training jobs, token shares. */
-    private static final int FULL_CHARTS = 1 + 1 + 1 + (1 + 3 + 1 + 3) + 1;
+    /** Fixture charts: change vs dense, per domain, per label, routing map, 8 training jobs, token shares. */
+    private static final int FULL_CHARTS = 1 + 1 + 1 + 1 + (1 + 3 + 1 + 3) + 1;
     private static final String[] SECTIONS = {"headline", "domains", "routing", "training", "clusters", "configuration"};
 
     @TempDir
@@ -63,6 +63,34 @@ class ReportStepTest {
         assertThat(fullHtml).contains("93.0%"); // routing accuracy column
         assertThat(fullHtml).contains("<span class=\"better\">met</span>");
         assertThat(fullHtml).doesNotContain("No evaluation yet");
+        // the intervals beside the changes: −22.2 − 3 and −22.2 + 2.5; the random split's straddles 0
+        assertThat(fullHtml).contains("\u221222.2%</span> [\u221225.2, \u221219.7] vs dense",
+                "<span class=\"better\">beats dense</span>", "+2.5%</span> [\u22120.5, +5.0] vs dense",
+                "<span class=\"neutral\">not distinguishable from dense</span>",
+                "<span class=\"better\">as expected</span>");
+        assertThat(fullHtml).contains("aria-label=\"Change of perplexity against dense with 95% intervals");
+    }
+
+    @Test
+    void beatsDenseOnlyWithTheWholeIntervalBelowZeroAndNeverOnDocumentMemory(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Path file = run.evalDir().resolve("results.json");
+        com.fasterxml.jackson.databind.node.ObjectNode results = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        // the window row's interval reaches above 0; the document-memory row's lies far below
+        ((com.fasterxml.jackson.databind.node.ArrayNode) results.path("vs_dense_ci95").path("centroid_k2"))
+                .removeAll().add(-25.0).add(0.4);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("perplexity"))
+                .put("centroid_k2_document_memory", 100.0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("vs_dense")).put("centroid_k2_document_memory", -44.6);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("vs_dense_ci95")).putArray(
+                "centroid_k2_document_memory").add(-48.0).add(-41.0);
+        Files.writeString(file, results.toString());
+        String html = Files.readString(ReportStep.run(run).file());
+        assertThat(html).doesNotContain("beats dense").doesNotContain("class=\"better\">met<")
+                .contains("[\u221225.0, +0.4] vs dense</div><div class=\"card-claim\"><span class=\"neutral\">"
+                        + "not distinguishable from dense</span>")
+                .contains("router with document memory (information the dense model does not get)");
     }
 
     @Test
@@ -119,7 +147,7 @@ class ReportStepTest {
         ReportStep.Result result = ReportStep.run(run);
         String html = Files.readString(result.file());
         assertThat(result.jobs()).isEqualTo(4);
-        assertThat(result.charts()).isEqualTo(1 + 1 + 4 + 1); // no per-label chart without per_label
+        assertThat(result.charts()).isEqualTo(1 + 1 + 1 + 4 + 1); // no per-label chart without per_label
         assertThat(html).contains("1 unreadable line(s) skipped", "unfinished");
         assertThat(html).doesNotContain("<h3>Per label</h3>");
     }
@@ -137,6 +165,9 @@ class ReportStepTest {
         assertThat(result.charts()).isEqualTo(8 + 1);
         assertThat(html).contains("\u221215.0%", "+5.0%", "No <code>per_domain</code> yet",
                 "No <code>routing_map</code> yet");
+        // a v2 file from before the intervals: the change, but no claim either way
+        assertThat(html).contains("no interval: re-run <code>chorus eval</code>").doesNotContain("beats dense")
+                .doesNotContain("distinguishable");
     }
 
     @Test
