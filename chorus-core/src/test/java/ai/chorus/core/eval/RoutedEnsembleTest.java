@@ -67,16 +67,12 @@ class RoutedEnsembleTest {
     }
 
     @Test
-    void blocksDoubleFromOneTokenUpToTheRerouteIntervalThenKeepIt() {
-        int[] starts = new int[12];
-        int at = 0;
-        for (int b = 0; b < starts.length; b++) {
-            starts[b] = at;
-            at = RoutedEnsemble.nextBoundary(at, 12);
-        }
-        assertThat(starts).containsExactly(0, 1, 2, 4, 8, 12, 24, 36, 48, 60, 72, 84);
-        assertThat(RoutedEnsemble.nextBoundary(0, 1)).isEqualTo(1);
-        assertThat(RoutedEnsemble.nextBoundary(5, 1)).isEqualTo(6);
+    void decisionsDoubleFromOneTokenUpToTheRerouteIntervalThenKeepIt() {
+        assertThat(java.util.stream.IntStream.range(0, 90).filter(o -> RoutedEnsemble.isDecision(o, 12)).toArray())
+                .containsExactly(0, 1, 2, 4, 8, 12, 24, 36, 48, 60, 72, 84);
+        assertThat(java.util.stream.IntStream.range(0, 12).filter(o -> RoutedEnsemble.isDecision(o, 5)).toArray())
+                .containsExactly(0, 1, 2, 4, 5, 10);
+        assertThat(java.util.stream.IntStream.range(0, 6).allMatch(o -> RoutedEnsemble.isDecision(o, 1))).isTrue();
     }
 
     @Test

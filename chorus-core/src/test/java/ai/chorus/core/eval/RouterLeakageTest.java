@@ -60,7 +60,7 @@ class RouterLeakageTest {
         return List.of(
                 new RoutedEnsemble.Setting("centroid_k1", centroid, 1, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("centroid_k2", centroid, 2, Runs.WEIGHTED),
-                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, 0.3, prior, 2), 2, Runs.TOP_K),
+                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, 0.3, prior, 2), 2, Runs.ROUTER),
                 new RoutedEnsemble.Setting("posterior", posterior, 2, Runs.ALL),
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(EXPERTS), EXPERTS, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(EXPERTS), 1, Runs.WEIGHTED));
