@@ -5,6 +5,7 @@ import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.eval.RoutedEnsemble.Runs;
+import ai.chorus.core.mix.AdaptiveRouter;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.mix.HybridRouter;
@@ -51,9 +52,13 @@ import org.slf4j.LoggerFactory;
  * k = 2 with a uniform prior — they have no centroids, and their documents carry no domain, so the
  * likelihood of the context is the only signal that can route them.
  *
- * <p>Inference cost ({@code experts_per_token}) counts the experts that must run for each token: the
- * non-zero weights of the decision in force, except for the posterior router, which needs every
- * expert's likelihood of the context and so runs all K whatever k. Routing accuracy is the share of
+ * <p>Inference cost ({@code experts_per_token}) counts every expert forward pass per scored token: the experts
+ * each decision needs (the non-zero weights; all K for the posterior router, which needs every expert's
+ * likelihood of the context whatever k; the hybrid's k chosen; the adaptive router's survivors), plus the
+ * prefill of an expert switched in mid-window, which must first read the window's earlier tokens
+ * ({@link RoutedEnsemble.Outcome#expertsRun}). {@code adaptive} ({@link AdaptiveRouter#pruning}) starts every
+ * expert on a window's first token and stops each once its posterior weight falls below a threshold, so it
+ * never switches one in. Routing accuracy is the share of
  * scored tokens whose decision's top expert is the document's cluster.
  */
 public final class EvalStep {
@@ -133,10 +138,11 @@ public final class EvalStep {
                 new RoutedEnsemble.Setting("centroid_k1", centroid, 1, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("centroid_k2", centroid, 2, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("centroid_kall", centroid, experts, Runs.WEIGHTED),
-                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, tau, prior, 2), 2, Runs.TOP_K),
+                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, tau, prior, 2), 2, Runs.ROUTER),
                 new RoutedEnsemble.Setting("posterior_k1", posterior, 1, Runs.ALL),
                 new RoutedEnsemble.Setting("posterior", posterior, 2, Runs.ALL),
-                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, Runs.ALL));
+                new RoutedEnsemble.Setting("posterior_kall", posterior, experts, Runs.ALL),
+                new RoutedEnsemble.Setting("adaptive", AdaptiveRouter.pruning(prior), experts, Runs.ROUTER));
         List<RoutedEnsemble.Setting> bounds = List.of(
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(experts), experts, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(experts), 1, Runs.WEIGHTED));
@@ -152,7 +158,7 @@ public final class EvalStep {
         if (options.routerContext() == RouterContext.DOCUMENT) {
             List<RoutedEnsemble.Setting> remembering = routed.stream().map(s -> new RoutedEnsemble.Setting(
                     s.key() + DOCUMENT_MEMORY_SUFFIX, s.router(), s.k(), s.runs())).toList();
-            documentMemory = RoutedEnsemble.score(test, clusterExperts, remembering, options.reroute(),
+            documentMemory = RoutedEnsemble.score(test, clusterExperts, remembering, options.reroute(), window,
                     RouterContext.DOCUMENT.span(window), decoder);
         }
 

@@ -3,6 +3,7 @@ package ai.chorus.core.eval;
 import ai.chorus.core.mix.Mixture;
 import ai.chorus.core.mix.Router;
 import ai.chorus.core.mix.RoutingContext;
+import ai.chorus.core.mix.SparseRouter;
 import ai.chorus.core.mix.Weights;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -14,15 +15,20 @@ import java.util.Map;
  *
  * <p>The routing rule: each document is cut into routing windows of {@code span} positions (the models'
  * window, so the router reads no more than the models do; {@link #WHOLE_DOCUMENT} keeps the whole document
- * — see {@link RouterContext}). The context starts empty at each routing window, which is cut into blocks
- * that start at offsets 0, 1, 2, 4, 8, … (doubling while below N = {@code reroute}) and then every N
- * positions. Before a block starting at offset s the router sees the window's tokens x_0 … x_{s-1}, never
- * the tokens it is about to score; the first block (one token) therefore routes on the empty context,
- * where every router uses its prior (centroid and posterior: the clusters' token shares; uniform: 1/K;
- * oracle: the true cluster). The weights hold for the whole block, then the block's tokens join the
- * context. The doubling start keeps the prior's guess to the very first token instead of the first N, at
+ * — see {@link RouterContext}). The context starts empty at each routing window. A router decides at offsets
+ * 0, 1, 2, 4, 8, … (doubling while below N = {@code reroute}) and then every N positions, unless it sets its
+ * own schedule ({@link Router#reroute}: the adaptive router decides at every token). Before deciding at
+ * offset s the router sees the window's tokens x_0 … x_{s-1}, never the tokens it is about to score; the
+ * first decision therefore routes on the empty context, where every router uses its prior (centroid and
+ * posterior: the clusters' token shares; uniform: 1/K; oracle: the true cluster). A decision holds until
+ * the next. The doubling start keeps the prior's guess to the very first token instead of the first N, at
  * the price of log₂ N extra routing decisions per window. With {@code reroute = 1} the posterior router is
  * BTM's token-by-token update.
+ *
+ * <p>The cost counts every expert forward pass ({@link Outcome#expertsRun}): in each of the models' windows
+ * an expert reads every position up to the last one it is needed at. An expert switched in at offset t
+ * first reads (prefills) the t earlier tokens; one that drops out keeps its KV cache — a window is a few
+ * hundred kilobytes per expert — so coming back it reads only what it missed.
  *
  * <p>Several settings that share a base router (e.g. centroid at k = 1, 2, K) route once per block
  * and differ only in the top-k cut.
@@ -45,10 +51,13 @@ public final class RoutedEnsemble {
     public enum Runs {
         /** those with a non-zero weight (centroid, uniform, oracle) */
         WEIGHTED,
-        /** the k chosen, whatever their weights: they weigh themselves by their likelihood of the context (hybrid) */
-        TOP_K,
         /** all K: the router needs every expert's likelihood of the context (posterior) */
-        ALL
+        ALL,
+        /**
+         * the set the router itself names ({@link SparseRouter#running}), with every expert it weighs: the
+         * hybrid's k chosen (they weigh themselves by their likelihood of the context), the adaptive router's survivors
+         */
+        ROUTER
     }
 
     /**
@@ -61,11 +70,14 @@ public final class RoutedEnsemble {
      * @param positionNll per scored position, −log p_mix (aligned with {@link TestSet#targets()})
      * @param routedTokens scored tokens (each under one routing decision)
      * @param correctTokens tokens whose decision's top expert is the document's cluster
-     * @param expertsRun Σ over positions of the experts that run for it
+     * @param expertsRun expert forward passes, one per expert and position it reads: in each model window, an
+     *        expert runs on every position up to the last one it is needed at (a prefill for those it was
+     *        not running at), so an expert switched in at offset t costs t more than the tokens it scores
      * @param topChoices per document × expert: tokens whose decision's top expert it was ([doc·K + e])
+     * @param running per scored position, the experts its decision needs (bit j = expert j)
      */
     public record Outcome(Setting setting, double[] documentNll, double[] positionNll, long routedTokens,
-                          long correctTokens, double expertsRun, int[] topChoices) {
+                          long correctTokens, double expertsRun, int[] topChoices, long[] running) {
         public double routingAccuracy() {
             return routedTokens == 0 ? Double.NaN : (double) correctTokens / routedTokens;
         }
@@ -73,18 +85,25 @@ public final class RoutedEnsemble {
 
     private RoutedEnsemble() {}
 
+    /** As {@link #score(TestSet, float[][], List, int, int, int, RoutingContext.Decoder)} with the models' window = the routing window. */
+    public static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
+                                      int span, RoutingContext.Decoder decoder) {
+        return score(test, expertLogProbs, settings, reroute, span, span, decoder);
+    }
+
     /**
      * @param expertLogProbs [expert][position]: each expert's log-probability of every target
+     * @param window the models' window in positions: where an expert's KV cache starts empty (the cost)
      * @param span positions per routing window: the models' window, or {@link #WHOLE_DOCUMENT}
      * @param decoder the tokenizer, for routers that read the context's text
      */
     public static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
-                                      int span, RoutingContext.Decoder decoder) {
+                                      int window, int span, RoutingContext.Decoder decoder) {
         if (reroute < 1) {
             throw new IllegalArgumentException("reroute must be at least 1, got " + reroute);
         }
-        if (span < 1) {
-            throw new IllegalArgumentException("routing window must be at least 1, got " + span);
+        if (span < 1 || window < 1) {
+            throw new IllegalArgumentException("windows must be at least 1 position, got " + window + " and " + span);
         }
         int experts = expertLogProbs.length;
         Map<Router, double[]> baseWeights = new IdentityHashMap<>();
@@ -93,74 +112,100 @@ public final class RoutedEnsemble {
                 throw new IllegalArgumentException(s.key() + " routes " + s.router().experts() + " experts, not "
                         + experts);
             }
+            if (s.runs() == Runs.ROUTER && !(s.router() instanceof SparseRouter)) {
+                throw new IllegalArgumentException(s.key() + ": only a SparseRouter says which experts run");
+            }
             baseWeights.computeIfAbsent(s.router(), r -> new double[experts]);
         }
+        int n = settings.size();
         int docs = test.documents();
-        double[][] nll = new double[settings.size()][docs];
-        double[][] positionNll = new double[settings.size()][test.positions()];
-        long[] routed = new long[settings.size()];
-        long[] correct = new long[settings.size()];
-        double[] run = new double[settings.size()];
-        int[][] top = new int[settings.size()][docs * experts];
-        double[] w = new double[experts];
+        double[][] nll = new double[n][docs];
+        double[][] positionNll = new double[n][test.positions()];
+        long[][] running = new long[n][test.positions()];
+        long[] routed = new long[n];
+        long[] correct = new long[n];
+        double[] run = new double[n];
+        int[][] top = new int[n][docs * experts];
+        double[][] w = new double[n][experts];
+        long[] mask = new long[n];
+        int[] best = new int[n];
+        int[][] ran = new int[n][experts]; // per model window: the offset after the last position each expert ran at
         int[] targets = test.targets();
         RoutingContext context = new RoutingContext(experts, decoder);
 
         for (int i = 0; i < docs; i++) {
-            for (int from = test.start(i); from < test.end(i); ) {
-                int windowEnd = (int) Math.min((long) from + span, test.end(i));
-                context.reset(test.domain(i));
-                for (int block = from; block < windowEnd; ) {
-                    int blockEnd = Math.min(from + nextBoundary(block - from, reroute), windowEnd);
-                    for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
-                        e.getKey().route(context, e.getValue());
-                    }
-                    for (int c = 0; c < settings.size(); c++) {
-                        Setting s = settings.get(c);
-                        System.arraycopy(baseWeights.get(s.router()), 0, w, 0, experts);
-                        Weights.keepTopK(w, s.k());
-                        int best = Weights.argmax(w);
-                        int tokens = blockEnd - block;
-                        routed[c] += tokens;
-                        if (best == test.domain(i)) {
-                            correct[c] += tokens;
-                        }
-                        top[c][i * experts + best] += tokens;
-                        int running = switch (s.runs()) {
-                            case WEIGHTED -> Weights.nonZero(w);
-                            case TOP_K -> Math.min(s.k(), experts);
-                            case ALL -> experts;
-                        };
-                        run[c] += (double) running * tokens;
-                        double sum = 0;
-                        for (int p = block; p < blockEnd; p++) {
-                            double loss = -Mixture.logProb(w, expertLogProbs, p);
-                            positionNll[c][p] = loss;
-                            sum += loss;
-                        }
-                        nll[c][i] += sum;
-                    }
-                    for (int p = block; p < blockEnd; p++) {
-                        context.append(targets[p], expertLogProbs, p);
-                    }
-                    block = blockEnd;
+            for (int p = test.start(i); p < test.end(i); p++) {
+                int offset = p - test.start(i);
+                if (offset % window == 0) {
+                    chargeWindow(ran, run);
                 }
-                from = windowEnd;
+                int routingOffset = offset % span;
+                if (routingOffset == 0) {
+                    context.reset(test.domain(i));
+                }
+                for (Map.Entry<Router, double[]> e : baseWeights.entrySet()) {
+                    int every = e.getKey().reroute() > 0 ? e.getKey().reroute() : reroute;
+                    if (isDecision(routingOffset, every)) {
+                        e.getKey().route(context, e.getValue());
+                        for (int c = 0; c < n; c++) {
+                            Setting s = settings.get(c);
+                            if (s.router() == e.getKey()) {
+                                System.arraycopy(e.getValue(), 0, w[c], 0, experts);
+                                Weights.keepTopK(w[c], s.k());
+                                best[c] = Weights.argmax(w[c]);
+                                mask[c] = switch (s.runs()) {
+                                    case WEIGHTED -> Weights.nonZeroSet(w[c]);
+                                    case ALL -> Weights.allSet(experts);
+                                    case ROUTER -> ((SparseRouter) s.router()).running(context) | Weights.nonZeroSet(w[c]);
+                                };
+                            }
+                        }
+                    }
+                }
+                int windowOffset = offset % window;
+                for (int c = 0; c < n; c++) {
+                    routed[c]++;
+                    if (best[c] == test.domain(i)) {
+                        correct[c]++;
+                    }
+                    top[c][i * experts + best[c]]++;
+                    running[c][p] = mask[c];
+                    for (long m = mask[c]; m != 0; m &= m - 1) {
+                        ran[c][Long.numberOfTrailingZeros(m)] = windowOffset + 1;
+                    }
+                    double loss = -Mixture.logProb(w[c], expertLogProbs, p);
+                    positionNll[c][p] = loss;
+                    nll[c][i] += loss;
+                }
+                context.append(targets[p], expertLogProbs, p);
             }
+            chargeWindow(ran, run);
         }
         List<Outcome> out = new ArrayList<>();
-        for (int c = 0; c < settings.size(); c++) {
-            out.add(new Outcome(settings.get(c), nll[c], positionNll[c], routed[c], correct[c], run[c], top[c]));
+        for (int c = 0; c < n; c++) {
+            out.add(new Outcome(settings.get(c), nll[c], positionNll[c], routed[c], correct[c], run[c], top[c],
+                    running[c]));
         }
         return out;
     }
 
-    /** Where the block starting at {@code offset} (within its document) ends: 1, 2, 4, … below N, then every N. */
-    static int nextBoundary(int offset, int reroute) {
-        if (offset == 0) {
-            return 1;
+    /**
+     * Closes a model window: each expert that ran in it ran on every position up to the last one it was
+     * needed at — the positions it was asked for, and before them the prefill of those it had not yet read
+     * (an expert that drops out keeps its KV cache, so one that comes back reads only what it missed).
+     */
+    private static void chargeWindow(int[][] ran, double[] run) {
+        for (int c = 0; c < ran.length; c++) {
+            for (int j = 0; j < ran[c].length; j++) {
+                run[c] += ran[c][j];
+                ran[c][j] = 0;
+            }
         }
-        return offset < reroute ? Math.min(2 * offset, reroute) : offset + reroute;
+    }
+
+    /** Whether a routing window's offset starts a block: 0, 1, 2, 4, … below N, then every N. */
+    static boolean isDecision(int offset, int reroute) {
+        return offset == 0 || offset % reroute == 0 || (offset < reroute && Integer.bitCount(offset) == 1);
     }
 
     /** Per document, Σ −log p of one model's cached log-probabilities. */

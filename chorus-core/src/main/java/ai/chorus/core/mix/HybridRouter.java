@@ -14,7 +14,7 @@ import java.util.function.IntToDoubleFunction;
  * tokens tells them apart. On an empty context the prior (the clusters' token shares) picks and weighs.
  * This is the "cluster prior × per-prefix posterior" combination of RESEARCH.md §4.
  */
-public final class HybridRouter implements Router {
+public final class HybridRouter implements SparseRouter {
     private final CentroidRouter centroid;
     private final int k;
 
@@ -44,6 +44,12 @@ public final class HybridRouter implements Router {
             }
         }
         posterior(out, context::logLikelihood, out);
+    }
+
+    /** The k chosen experts: each reads the whole context, so its likelihood of it is at hand. */
+    @Override
+    public long running(RoutingContext context) {
+        return choose(context, new double[centroid.experts()]);
     }
 
     /**

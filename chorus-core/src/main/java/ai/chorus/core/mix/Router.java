@@ -15,4 +15,13 @@ public interface Router {
      * empty context every router falls back to its prior (see the implementations).
      */
     void route(RoutingContext context, double[] out);
+
+    /**
+     * Tokens between this router's decisions, when it sets its own schedule; 0 (the default) leaves it to
+     * the caller (eval's {@code --reroute}). A router that prunes experts on their likelihoods decides at
+     * every token: its decision is arithmetic on numbers the running experts produce anyway.
+     */
+    default int reroute() {
+        return 0;
+    }
 }

@@ -20,6 +20,8 @@ public final class RoutingContext {
     private final int experts;
     private final Decoder decoder;
     private final double[] logLikelihood;
+    /** [t·K + j]: Σ_{s<t} log p_j(x_s | x_<s), the likelihood of each prefix (for routers that decide on its history) */
+    private double[] prefixLogLikelihood;
     private int[] tokens = new int[256];
     private int length;
     private int oracleExpert = -1;
@@ -31,6 +33,7 @@ public final class RoutingContext {
         this.experts = experts;
         this.decoder = decoder;
         this.logLikelihood = new double[experts];
+        this.prefixLogLikelihood = new double[(tokens.length + 1) * experts];
     }
 
     /** Starts a new document whose true cluster is {@code oracleExpert} (-1 when unknown). */
@@ -49,6 +52,7 @@ public final class RoutingContext {
     public void append(int token, float[][] expertLogProbs, int at) {
         if (length == tokens.length) {
             tokens = Arrays.copyOf(tokens, 2 * length);
+            prefixLogLikelihood = Arrays.copyOf(prefixLogLikelihood, (2 * length + 1) * experts);
         }
         tokens[length++] = token;
         if (expertLogProbs != null) {
@@ -56,6 +60,7 @@ public final class RoutingContext {
                 logLikelihood[j] += expertLogProbs[j][at];
             }
         }
+        System.arraycopy(logLikelihood, 0, prefixLogLikelihood, length * experts, experts);
     }
 
     public int experts() {
@@ -78,6 +83,17 @@ public final class RoutingContext {
     /** Σ over the context of log p_j(x_s | x_<s), for expert j. */
     public double logLikelihood(int expert) {
         return logLikelihood[expert];
+    }
+
+    /**
+     * Σ over the context's first {@code prefix} tokens of log p_j(x_s | x_<s), for expert j: what the
+     * posterior was when the context was that long.
+     */
+    public double logLikelihood(int expert, int prefix) {
+        if (prefix < 0 || prefix > length) {
+            throw new IndexOutOfBoundsException("prefix " + prefix + " of a context of " + length + " tokens");
+        }
+        return prefixLogLikelihood[prefix * experts + expert];
     }
 
     /** The document's true cluster, or -1. */

@@ -83,6 +83,22 @@ public final class Weights {
         return n;
     }
 
+    /** The strictly positive weights as a bit set (bit j = expert j): the experts that must run. */
+    public static long nonZeroSet(double[] w) {
+        long set = 0;
+        for (int j = 0; j < w.length; j++) {
+            if (w[j] > 0) {
+                set |= 1L << j;
+            }
+        }
+        return set;
+    }
+
+    /** All of {@code experts} experts as a bit set. */
+    public static long allSet(int experts) {
+        return experts == 64 ? -1L : (1L << experts) - 1;
+    }
+
     private static void normalise(double[] w, int n) {
         double sum = 0;
         for (int j = 0; j < n; j++) {

@@ -67,16 +67,12 @@ class RoutedEnsembleTest {
     }
 
     @Test
-    void blocksDoubleFromOneTokenUpToTheRerouteIntervalThenKeepIt() {
-        int[] starts = new int[12];
-        int at = 0;
-        for (int b = 0; b < starts.length; b++) {
-            starts[b] = at;
-            at = RoutedEnsemble.nextBoundary(at, 12);
-        }
-        assertThat(starts).containsExactly(0, 1, 2, 4, 8, 12, 24, 36, 48, 60, 72, 84);
-        assertThat(RoutedEnsemble.nextBoundary(0, 1)).isEqualTo(1);
-        assertThat(RoutedEnsemble.nextBoundary(5, 1)).isEqualTo(6);
+    void decisionsDoubleFromOneTokenUpToTheRerouteIntervalThenKeepIt() {
+        assertThat(java.util.stream.IntStream.range(0, 90).filter(o -> RoutedEnsemble.isDecision(o, 12)).toArray())
+                .containsExactly(0, 1, 2, 4, 8, 12, 24, 36, 48, 60, 72, 84);
+        assertThat(java.util.stream.IntStream.range(0, 12).filter(o -> RoutedEnsemble.isDecision(o, 5)).toArray())
+                .containsExactly(0, 1, 2, 4, 5, 10);
+        assertThat(java.util.stream.IntStream.range(0, 6).allMatch(o -> RoutedEnsemble.isDecision(o, 1))).isTrue();
     }
 
     @Test
@@ -132,5 +128,53 @@ class RoutedEnsembleTest {
         assertThat(out.get(1).expertsRun()).isEqualTo(3.0 * test.positions());
         // the posterior needs every expert's likelihood of the context, even when it mixes one
         assertThat(out.get(2).expertsRun()).isEqualTo(3.0 * test.positions());
+    }
+
+    /** All weight on expert 0 while the context is shorter than {@code switchAt}, then on expert 1. */
+    private record SwitchAt(int switchAt) implements ai.chorus.core.mix.Router {
+        @Override
+        public int experts() {
+            return 3;
+        }
+
+        @Override
+        public void route(ai.chorus.core.mix.RoutingContext context, double[] out) {
+            java.util.Arrays.fill(out, 0);
+            out[context.length() < switchAt ? 0 : 1] = 1;
+        }
+    }
+
+    @Test
+    void anExpertSwitchedInMidWindowPaysForTheWindowsEarlierTokens() {
+        // one document of 16 positions, model windows of 8; decisions at offsets 0, 1, 2, 4, 8, 12
+        TestSet test = TestSet.ofTokens(new int[][] {java.util.stream.IntStream.range(0, 15).toArray()},
+                new int[] {0}, new int[] {-1}, EOT);
+        float[][] experts = new float[3][test.positions()];
+        List<RoutedEnsemble.Setting> settings = List.of(
+                new RoutedEnsemble.Setting("switch", new SwitchAt(4), 1, Runs.WEIGHTED));
+        // window routing: in each window expert 0 reads offsets 0-3, expert 1 offsets 0-7 (4 of them prefill)
+        RoutedEnsemble.Outcome window = RoutedEnsemble.score(test, experts, settings, 4, 8, 8, null).get(0);
+        assertThat(window.expertsRun()).isEqualTo(2 * (4 + 8));
+        // document memory: the router stays on expert 1 in the second window, which it reads alone; the cost
+        // still restarts with the models' window
+        RoutedEnsemble.Outcome document = RoutedEnsemble.score(test, experts, settings, 4, 8,
+                RoutedEnsemble.WHOLE_DOCUMENT, null).get(0);
+        assertThat(document.expertsRun()).isEqualTo(4 + 8 + 8);
+        // an expert that drops out and comes back reads only what it missed: expert 0 runs at offsets 0-1 and
+        // 4-7 of each window (8 positions), expert 1 at 2-3 (4 positions, 2 of them prefill)
+        RoutedEnsemble.Setting back = new RoutedEnsemble.Setting("back", new ai.chorus.core.mix.Router() {
+            @Override
+            public int experts() {
+                return 3;
+            }
+
+            @Override
+            public void route(ai.chorus.core.mix.RoutingContext context, double[] out) {
+                java.util.Arrays.fill(out, 0);
+                out[context.length() == 2 ? 1 : 0] = 1;
+            }
+        }, 1, Runs.WEIGHTED);
+        assertThat(RoutedEnsemble.score(test, experts, List.of(back), 4, 8, 8, null).get(0).expertsRun())
+                .isEqualTo(2 * (8 + 4));
     }
 }

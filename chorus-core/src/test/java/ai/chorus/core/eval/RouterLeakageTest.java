@@ -3,6 +3,7 @@ package ai.chorus.core.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.eval.RoutedEnsemble.Runs;
+import ai.chorus.core.mix.AdaptiveRouter;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.HybridRouter;
 import ai.chorus.core.mix.OracleRouter;
@@ -60,8 +61,11 @@ class RouterLeakageTest {
         return List.of(
                 new RoutedEnsemble.Setting("centroid_k1", centroid, 1, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("centroid_k2", centroid, 2, Runs.WEIGHTED),
-                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, 0.3, prior, 2), 2, Runs.TOP_K),
+                new RoutedEnsemble.Setting("hybrid", new HybridRouter(distances, 0.3, prior, 2), 2, Runs.ROUTER),
                 new RoutedEnsemble.Setting("posterior", posterior, 2, Runs.ALL),
+                new RoutedEnsemble.Setting("adaptive", new AdaptiveRouter(prior, 0, EXPERTS, 0.05), EXPERTS,
+                        Runs.ROUTER),
+                new RoutedEnsemble.Setting("adaptive_cut", new AdaptiveRouter(prior, 3, 1, 0), EXPERTS, Runs.ROUTER),
                 new RoutedEnsemble.Setting("uniform", new UniformRouter(EXPERTS), EXPERTS, Runs.WEIGHTED),
                 new RoutedEnsemble.Setting("oracle", new OracleRouter(EXPERTS), 1, Runs.WEIGHTED));
     }
