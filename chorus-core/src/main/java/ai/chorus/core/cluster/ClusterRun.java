@@ -3,6 +3,7 @@ package ai.chorus.core.cluster;
 import ai.chorus.core.data.DocumentRecord;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.FileTrees;
@@ -41,6 +42,9 @@ public final class ClusterRun {
         }
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        RunFingerprints fingerprints = RunFingerprints.of(run);
+        RunFingerprints.requireTokenizerMatchesData(run, tokenizer.vocabSize(), data.meta().vocabSize());
+        ObjectNode consumed = fingerprints.record(false, false);
         if (options.experts() > data.documentCount()) {
             throw new InvalidInputException("--experts " + options.experts() + " is more than the run's "
                     + data.documentCount() + " documents; choose fewer experts");
@@ -54,6 +58,7 @@ public final class ClusterRun {
         AtomicFiles.relaxPermissions(stage);
         try {
             ClusterSummary summary = ClusterStep.run(inputs, stage, options, progress);
+            fingerprints.recordClustering(stage, consumed);
             Path old = run.root().resolve(".clusters-old");
             FileTrees.delete(old);
             if (Files.exists(target)) {

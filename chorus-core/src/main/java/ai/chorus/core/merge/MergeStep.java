@@ -4,6 +4,7 @@ import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.tokenizer.BpeTokenizer;
@@ -98,6 +99,7 @@ public final class MergeStep {
                         + " folder");
             }
         }
+        RunFingerprints.of(run).requireCurrentModels(inputs);
         requireWritable(target, options.force());
         HfConfig config = sameConfig(inputs);
         BpeTokenizer tokenizer = TokenizerFiles.commonTo(inputs, config.model().vocabSize());
