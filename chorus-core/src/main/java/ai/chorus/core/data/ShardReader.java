@@ -144,6 +144,16 @@ public final class ShardReader {
                 dst[at + i] = s.getInt(pos + 4 * i);
             }
         }
+        // An id beyond the vocabulary would fail deep inside a step (an embedding row, a tokenizer lookup);
+        // one compare per token is nothing next to what any step does with it.
+        int vocab = meta.vocabSize();
+        for (int i = at; i < at + d.length(); i++) {
+            if (dst[i] < 0 || dst[i] >= vocab) {
+                throw new InvalidInputException(dir.resolve(meta.shards().get(d.shard()).file()) + " holds token id "
+                        + Integer.toUnsignedString(dst[i]) + " in document " + d.index() + ", beyond the vocabulary of "
+                        + vocab + "; re-run 'chorus prepare --force'");
+            }
+        }
     }
 
     public int[] tokens(DocumentRecord d) {
