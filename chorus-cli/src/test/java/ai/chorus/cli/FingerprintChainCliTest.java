@@ -81,6 +81,9 @@ class FingerprintChainCliTest {
         // Before: eval routed through the new centroids to experts trained on the old clusters, exit 0.
         assertRefused(eval(dir), "eval", "clustering", "chorus train --run " + dir, "--force");
         assertRefused(CliRunner.run("merge", "--run", dir.toString(), "--method", "average"), "merge", "clustering");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ai.chorus.server.ExpertRegistry.open(RunDir.of(dir),
+                        ai.chorus.server.ServeOptions.defaults(0), 320))
+                .isInstanceOf(ai.chorus.engine.InvalidInputException.class).hasMessageContaining("clustering");
         assertRefused(CliRunner.run("report", "--run", dir.toString()), "report", "results.json", "chorus eval");
         CliRunner.Result train = CliRunner.run("train", "--run", dir.toString(), "--all", "--threads", "1");
         assertThat(train.exitCode()).as(train.err()).isEqualTo(2);
@@ -142,6 +145,17 @@ class FingerprintChainCliTest {
         Files.copy(run.randomExpertDir(0).resolve(Checkpoints.WEIGHTS_FILE),
                 run.expertDir(0).resolve(Checkpoints.WEIGHTS_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertRefused(CliRunner.run("report", "--run", dir.toString()), "report", "expert_0", "chorus eval --run");
+    }
+
+    @Test
+    void aMergedModelWhoseExpertChangedSinceIsRefusedByEval() throws IOException {
+        Path dir = copy("merged");
+        RunDir run = RunDir.of(dir);
+        CliRunner.Result m = CliRunner.run("merge", "--run", dir.toString(), "--method", "average");
+        assertThat(m.exitCode()).as(m.err()).isZero();
+        Files.copy(run.randomExpertDir(1).resolve(Checkpoints.WEIGHTS_FILE),
+                run.expertDir(1).resolve(Checkpoints.WEIGHTS_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertRefused(eval(dir), "eval", "merged/average", "was merged from", "chorus merge");
     }
 
     @Test

@@ -170,10 +170,13 @@ public final class RunFingerprints {
         if ("merge".equals(p.path("kind").asText())) {
             for (JsonNode in : mergedInputs(p)) {
                 Path path = Path.of(in.path("path").asText());
-                String recorded = in.path("sha256").asText("");
-                if (!Files.isRegularFile(path.resolve(Checkpoints.WEIGHTS_FILE)) || !recorded.equals(model(path))) {
-                    throw new InvalidInputException(name + " was merged from " + path + " as it was before it changed"
-                            + " (or was removed); re-run its merge ('chorus merge --run " + run + " … --force')");
+                if (!Files.isRegularFile(path.resolve(Checkpoints.WEIGHTS_FILE))) {
+                    warnUnrecorded(name + "'s input " + path + " (moved or removed)");
+                    continue; // a run moved elsewhere keeps absolute paths of its old place: nothing to compare
+                }
+                if (!in.path("sha256").asText("").equals(model(path))) {
+                    throw new InvalidInputException(name + " was merged from " + path + " as it was before it changed;"
+                            + " re-run its merge ('chorus merge --run " + run + " … --force')");
                 }
             }
             return;
@@ -310,8 +313,8 @@ public final class RunFingerprints {
 
     private void warnUnrecorded(String subject) {
         if (WARNED.add(run.root())) {
-            LOG.warn("{} records no input fingerprints (written before Chorus recorded them, or by hand); it is used"
-                    + " unchecked", subject);
+            LOG.warn("{}: no input fingerprints to check (written before Chorus recorded them, by hand, or moved);"
+                    + " used unchecked", subject);
         }
     }
 
