@@ -6,6 +6,7 @@ import ai.chorus.core.cluster.ClusterSummary;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.Checkpoints;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,6 +75,7 @@ public final class ExpertRegistry {
             throw new InvalidInputException(summaryFile + " describes " + summary.experts().size() + " experts but "
                     + "the centroids " + clusters.experts() + "; re-run 'chorus cluster --run " + run + "'");
         }
+        RunFingerprints.of(run).requireCurrentClustering();
         ExpertRegistry registry = new ExpertRegistry(run, options, vocabSize, clusters, summary);
         List<Expert> loaded = new ArrayList<>();
         for (int e = 0; e < clusters.experts(); e++) {
@@ -169,6 +171,7 @@ public final class ExpertRegistry {
     }
 
     private Expert loadExpert(String id, Path dir, int cluster) throws IOException {
+        RunFingerprints.of(run).requireCurrentModel(dir); // trained on the clustering that routes to it
         Expert expert = Expert.load(id, dir, realRoot.relativize(dir.toRealPath()).toString().replace('\\', '/'),
                 cluster, clusterTerms.get(cluster));
         if (expert.config().vocabSize() != vocabSize) {

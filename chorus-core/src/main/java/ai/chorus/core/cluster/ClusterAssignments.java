@@ -114,7 +114,8 @@ public final class ClusterAssignments {
             int s = buf.getInt();
             fine[i] = buf.getInt();
             expert[i] = buf.getInt();
-            if (s < 0 || s >= Split.values().length || (i > 0 && docIndex[i] <= docIndex[i - 1])) {
+            if (s < 0 || s >= Split.values().length || fine[i] < 0 || expert[i] < 0 || docIndex[i] < 0
+                    || (i > 0 && docIndex[i] <= docIndex[i - 1])) {
                 throw new InvalidInputException(file + " record " + i + " is corrupt; re-run `chorus cluster`");
             }
             split[i] = (byte) s;

@@ -4,6 +4,7 @@ import ai.chorus.core.data.DocumentRecord;
 import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.JobLocks;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.FileTrees;
@@ -46,11 +47,9 @@ public final class ClusterRun {
         RunSpec spec = RunSpec.read(run);
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
-        if (tokenizer.vocabSize() < data.meta().vocabSize()) {
-            throw new InvalidInputException(run.tokenizerJson() + " has " + tokenizer.vocabSize() + " tokens but "
-                    + run.dataDir().resolve(ShardReader.META_FILE) + " says the shards use " + data.meta().vocabSize()
-                    + "; they come from different prepares, re-run 'chorus prepare --force'");
-        }
+        RunFingerprints fingerprints = RunFingerprints.of(run);
+        RunFingerprints.requireTokenizerMatchesData(run, tokenizer.vocabSize(), data.meta().vocabSize());
+        ObjectNode consumed = fingerprints.record(false, false);
         if (options.experts() > data.documentCount()) {
             throw new InvalidInputException("--experts " + options.experts() + " is more than the run's "
                     + data.documentCount() + " documents; choose fewer experts");
@@ -61,16 +60,18 @@ public final class ClusterRun {
         });
 
         try (JobLocks locks = JobLocks.acquireAll(run, "cluster --force")) {
-            return cluster(run, options, progress, spec, target, inputs);
+            return cluster(run, options, progress, spec, target, inputs, fingerprints, consumed);
         }
     }
 
     private static ClusterSummary cluster(RunDir run, ClusterOptions options, Progress progress, RunSpec spec,
-                                          Path target, Supplier<Stream<ClusterInput>> inputs) throws IOException {
+                                          Path target, Supplier<Stream<ClusterInput>> inputs,
+                                          RunFingerprints fingerprints, ObjectNode consumed) throws IOException {
         Path stage = Files.createTempDirectory(run.root(), ".clusters-");
         AtomicFiles.relaxPermissions(stage);
         try {
             ClusterSummary summary = ClusterStep.run(inputs, stage, options, progress);
+            fingerprints.recordClustering(stage, consumed);
             Path old = run.root().resolve(".clusters-old");
             FileTrees.delete(old);
             if (Files.exists(target)) {

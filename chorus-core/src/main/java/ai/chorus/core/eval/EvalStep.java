@@ -15,6 +15,7 @@ import ai.chorus.core.mix.Routers;
 import ai.chorus.core.mix.RoutingContext;
 import ai.chorus.core.mix.UniformRouter;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.Progress;
@@ -90,6 +91,8 @@ public final class EvalStep {
         }
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
+        ObjectNode inputs = RunFingerprints.requireCurrentForEval(run, models, tokenizer.vocabSize(),
+                data.meta().vocabSize());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
         TestSet test = TestSet.of(data, assignments, options.split(), options.maxTokens());
         int span = RouterContext.WINDOW.span(window);
@@ -184,6 +187,7 @@ public final class EvalStep {
         }
         results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
         ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
+        json.set(RunFingerprints.INPUTS, inputs);
         Files.createDirectories(run.evalDir());
         AtomicFiles.writeString(run.evalDir().resolve(RESULTS_FILE), RunSpec.JSON.writeValueAsString(json) + "\n");
         return json;

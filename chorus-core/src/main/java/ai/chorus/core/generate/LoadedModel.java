@@ -1,5 +1,6 @@
 package ai.chorus.core.generate;
 
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.engine.InvalidInputException;
@@ -24,6 +25,7 @@ record LoadedModel(ModelConfig config, BpeTokenizer tokenizer, LlamaModel model)
         }
         Path tok = tokenizerJson != null ? tokenizerJson : TokenizerFiles.locate(modelDir);
         BpeTokenizer tokenizer = BpeTokenizer.load(tok);
+        RunFingerprints.requireModelTokenizer(modelDir, tok);
         ModelConfig config = HfConfig.read(modelDir.resolve(HfConfig.FILE_NAME)).model();
         if (config.vocabSize() != tokenizer.vocabSize()) {
             throw new InvalidInputException("the model in " + modelDir + " has vocab_size " + config.vocabSize()

@@ -4,6 +4,7 @@ import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.tokenizer.BpeTokenizer;
@@ -107,6 +108,7 @@ public final class MergeStep {
             throw new InvalidInputException("--out " + target + " is the run directory " + run + " or one of its"
                     + " parents; choose a folder of its own, such as " + defaultOut(run, method.name()));
         }
+        RunFingerprints.of(run).requireCurrentModels(inputs);
         requireWritable(target, options.force());
         HfConfig config = sameConfig(inputs);
         BpeTokenizer tokenizer = TokenizerFiles.commonTo(inputs, config.model().vocabSize());

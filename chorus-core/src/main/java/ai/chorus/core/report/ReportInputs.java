@@ -3,6 +3,7 @@ package ai.chorus.core.report;
 import ai.chorus.core.cluster.ClusterSummary;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -69,6 +70,7 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
                 throw new InvalidInputException(resultsFile + " has format '" + format + "', expected '"
                         + RESULTS_FORMAT + "'; re-run 'chorus eval --run " + run + "'");
             }
+            RunFingerprints.of(run).requireCurrentResults(results, resultsFile);
         }
         List<Integer> experts = jobIndices(run.expertDir(0).getParent());
         List<Integer> randoms = jobIndices(run.randomExpertDir(0).getParent());

@@ -18,6 +18,11 @@ public record RunDir(Path root) {
         return new RunDir(root);
     }
 
+    /** The run whose {@link #dataDir()} this is. */
+    public static RunDir ofDataDir(Path dataDir) {
+        return new RunDir(dataDir.toAbsolutePath().normalize().getParent());
+    }
+
     public Path runJson() {
         return root.resolve("run.json");
     }
@@ -32,6 +37,11 @@ public record RunDir(Path root) {
 
     public Path clustersDir() {
         return root.resolve("clusters");
+    }
+
+    /** What the clustering was made from ({@link RunFingerprints}). */
+    public Path clusterInputs() {
+        return clustersDir().resolve("inputs.json");
     }
 
     public Path seedDir() {

@@ -2,6 +2,8 @@ package ai.chorus.core.train;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.tokenizer.TokenizerFiles;
@@ -23,19 +25,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +93,7 @@ public final class TrainJob {
             throw new InvalidInputException(job.name() + " in " + job.dir() + " was trained under another plan "
                     + "(different settings, documents or seed model); --force retrains it");
         }
+        RunFingerprints.of(RunDir.ofDataDir(data.dir())).requireCurrentModel(job.dir());
         return true;
     }
 
@@ -179,6 +177,8 @@ public final class TrainJob {
         deleteStaleTemporaries(dir);
         ModelConfig model = job.model();
         String fingerprint = fingerprint(job, s, data);
+        ObjectNode inputs = RunFingerprints.of(RunDir.ofDataDir(data.dir())).record(
+                job.kind() == Plan.Kind.EXPERT || job.kind() == Plan.Kind.RANDOM, job.branchFrom() != null);
         String started = Instant.now().toString();
         long t0 = System.nanoTime();
 
@@ -262,7 +262,7 @@ public final class TrainJob {
             // before the provenance, which marks the folder complete: a finished folder loads on its own
             TokenizerFiles.writeInto(dir, tokenizer, model.maxPositionEmbeddings());
             writeProvenance(job, s, dir, started, branchHash, trainer.stepsTaken() * tokens.length, dataSeed,
-                    lastLoss, lastValid, fingerprint);
+                    lastLoss, lastValid, fingerprint, inputs);
             Files.deleteIfExists(checkpoint);
             return new Result(job.name(), dir, job.steps(), job.tokens(), lastLoss, lastValid,
                     (System.nanoTime() - t0) / 1e9, false, resumed);
@@ -368,7 +368,8 @@ public final class TrainJob {
     }
 
     private static void writeProvenance(Plan.Job job, TrainSettings s, Path dir, String started, String branchHash,
-                                        long tokensSeen, long dataSeed, double loss, double valid, String fingerprint)
+                                        long tokensSeen, long dataSeed, double loss, double valid, String fingerprint,
+                                        ObjectNode inputs)
             throws IOException {
         ObjectNode p = JSON.createObjectNode();
         p.put("job", job.name());
@@ -400,24 +401,15 @@ public final class TrainJob {
         p.put("chorus_version", Chorus.VERSION);
         p.put("git_commit", Chorus.gitCommit());
         p.put("fingerprint", fingerprint);
+        p.set(RunFingerprints.INPUTS, inputs);
         AtomicFiles.writeString(dir.resolve(PROVENANCE), RunSpec.JSON.writeValueAsString(p) + "\n");
     }
 
     static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunFingerprints.sha256(text);
     }
 
     public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return RunFingerprints.sha256(file);
     }
 }
