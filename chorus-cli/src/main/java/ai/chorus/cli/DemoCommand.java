@@ -124,8 +124,14 @@ final class DemoCommand implements Callable<Integer> {
     static String headline(JsonNode results) {
         JsonNode ppl = results.path("perplexity");
         double dense = ppl.path("dense").asDouble(Double.NaN);
-        return String.format(java.util.Locale.ROOT, "centroid-routed ensemble (k=2): perplexity %.2f vs dense %.2f, %s;"
-                        + " hybrid router (k=2) %.2f, %s; random split %.2f, %s",
+        String sparse = "";
+        if (ppl.has("adaptive")) {
+            sparse = String.format(java.util.Locale.ROOT, "adaptive router (%.2f experts/token): perplexity %.2f vs dense"
+                            + " %.2f, %s; ", results.path("experts_per_token").path("adaptive").asDouble(Double.NaN),
+                    ppl.path("adaptive").asDouble(Double.NaN), dense, claim(results, "adaptive", dense));
+        }
+        return sparse + String.format(java.util.Locale.ROOT, "centroid-routed ensemble (k=2): perplexity %.2f vs dense"
+                        + " %.2f, %s; hybrid router (k=2) %.2f, %s; random split %.2f, %s",
                 ppl.path("centroid_k2").asDouble(Double.NaN), dense, claim(results, "centroid_k2", dense),
                 ppl.path("hybrid").asDouble(Double.NaN), claim(results, "hybrid", dense),
                 ppl.path("random_split").asDouble(Double.NaN), claim(results, "random_split", dense));

@@ -35,6 +35,21 @@ class DemoHeadlineTest {
     }
 
     @Test
+    void theAdaptiveRouterLeadsWithItsCostWhenEvalScoredIt() throws Exception {
+        JsonNode r = new ObjectMapper().readTree("""
+                {"perplexity": {"dense": 70.0, "adaptive": 54.0, "centroid_k2": 70.1, "hybrid": 65.0,
+                                "random_split": 77.0},
+                 "experts_per_token": {"adaptive": 1.3149},
+                 "vs_dense_ci95": {"adaptive": [-24.5, -21.0], "centroid_k2": [-3.7, 3.8], "hybrid": [-10.4, -3.2],
+                                   "random_split": [9.9, 12.0]}}
+                """);
+        assertThat(DemoCommand.headline(r))
+                .startsWith("adaptive router (1.31 experts/token): perplexity 54.00 vs dense 70.00, -22.9%"
+                        + " [-24.5, -21.0]: beats dense; centroid-routed ensemble (k=2): perplexity 70.10")
+                .contains("+0.1% [-3.7, +3.8]: not distinguishable from dense");
+    }
+
+    @Test
     void withoutIntervalsThereIsNoClaim() throws Exception {
         JsonNode old = new ObjectMapper().readTree(
                 "{\"perplexity\": {\"dense\": 70.0, \"centroid_k2\": 56.0, \"hybrid\": 63.0, \"random_split\": 77.0}}");

@@ -29,6 +29,11 @@ final class ReportPage {
     /** The same cost as {@link #ENSEMBLE}, better routed: the headline's second card when eval scored it. */
     static final String HYBRID = "hybrid";
     static final String RANDOM = "random_split";
+    /**
+     * The sparse router the project claims (issue 22): every expert starts a window, each stops once its posterior
+     * weight falls below a threshold. The page compares it with dense wherever eval scored it, else centroid k = 2.
+     */
+    static final String ADAPTIVE = "adaptive";
 
     /** Known perplexity keys in the order the table lists them, with readable names. */
     private static final Map<String, String> MODEL_NAMES = new LinkedHashMap<>();
@@ -37,6 +42,7 @@ final class ReportPage {
         MODEL_NAMES.put("seed", "Seed model (branch point)");
         MODEL_NAMES.put(DENSE, "Dense baseline (compute-matched)");
         MODEL_NAMES.put("centroid_k1", "Centroid router, k = 1");
+        MODEL_NAMES.put(ADAPTIVE, "Adaptive router (every expert starts, each stops below a posterior threshold)");
         MODEL_NAMES.put(ENSEMBLE, "Centroid router, k = 2");
         MODEL_NAMES.put("centroid_kall", "Centroid router, all experts");
         MODEL_NAMES.put(HYBRID, "Hybrid router, k = 2 (centroid picks, posterior weighs)");
@@ -119,6 +125,11 @@ final class ReportPage {
         double dense = ppl.path(DENSE).asDouble(Double.NaN);
         out.append("<div class=\"cards\">\n");
         card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
+        if (ppl.has(ADAPTIVE)) {
+            card(String.format(java.util.Locale.ROOT, "Ensemble · adaptive (%.2f experts per token)",
+                    results.path("experts_per_token").path(ADAPTIVE).asDouble(Double.NaN)), ADAPTIVE,
+                    ppl.path(ADAPTIVE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
+        }
         card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
         if (ppl.has(HYBRID)) {
             card("Ensemble · hybrid k = 2", HYBRID, ppl.path(HYBRID).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
@@ -148,6 +159,16 @@ final class ReportPage {
         out.append("</p>\n");
         modelTable(results, dense);
         out.append("</section>\n");
+    }
+
+    /** The ensemble the page sets against dense: the adaptive router where eval scored it, else centroid k = 2. */
+    private String ensembleKey() {
+        JsonNode results = in.results();
+        return results != null && results.path("perplexity").has(ADAPTIVE) ? ADAPTIVE : ENSEMBLE;
+    }
+
+    private String ensembleName() {
+        return ensembleKey().equals(ADAPTIVE) ? "ensemble (adaptive)" : "ensemble (centroid k = 2)";
     }
 
     private void card(String title, String key, double value, double dense, Color color) {
@@ -189,13 +210,17 @@ final class ReportPage {
      */
     private void verdict(JsonNode results, double dense) {
         JsonNode ppl = results.path("perplexity");
-        double ensemble = ppl.path(ENSEMBLE).asDouble(Double.NaN);
+        String key = ensembleKey();
+        double ensemble = ppl.path(key).asDouble(Double.NaN);
         double random = ppl.path(RANDOM).asDouble(Double.NaN);
         if (!Double.isFinite(dense) || !Double.isFinite(ensemble)) {
             return;
         }
-        Optional<PairedBootstrap.Interval> ci = EvalStep.interval(results, ENSEMBLE);
-        out.append("<p class=\"verdict\">The centroid-routed ensemble (k = 2) is <b>")
+        Optional<PairedBootstrap.Interval> ci = EvalStep.interval(results, key);
+        out.append("<p class=\"verdict\">The ").append(key.equals(ADAPTIVE)
+                        ? String.format(java.util.Locale.ROOT, "adaptive router (%.2f experts per token)",
+                                results.path("experts_per_token").path(ADAPTIVE).asDouble(Double.NaN))
+                        : "centroid-routed ensemble (k = 2)").append(" is <b>")
                 .append(Html.percentChange(ensemble / dense))
                 .append(ci.map(c -> " " + Html.percentInterval(c.low(), c.high())).orElse(""))
                 .append("</b> against dense: ").append(claim(ci));
@@ -295,7 +320,7 @@ final class ReportPage {
                 + "<th class=\"num\">experts per token</th><th class=\"num\">routing accuracy</th></tr></thead>\n<tbody>\n");
         for (String k : keys) {
             double v = ppl.path(k).asDouble(Double.NaN);
-            String rowClass = k.equals(DENSE) || k.equals(ENSEMBLE) || k.equals(RANDOM) ? " class=\"key-row\"" : "";
+            String rowClass = k.equals(DENSE) || k.equals(ensembleKey()) || k.equals(RANDOM) ? " class=\"key-row\"" : "";
             out.append("<tr").append(rowClass).append("><td>").append(escape(modelName(k))).append("</td><td><code>")
                     .append(escape(k)).append("</code></td><td class=\"num\">")
                     .append(v == best ? "<b>" + Html.number(v) + "</b>" : Html.number(v)).append("</td><td class=\"num\">");
@@ -375,12 +400,12 @@ final class ReportPage {
         comparisonChart(results.path("per_domain"), domains, categories, "expert domain");
         JsonNode perDomain = results.path("per_domain");
         out.append("<table class=\"data compact\">\n<thead><tr><th>domain</th><th class=\"num\">test tokens</th>"
-                + "<th class=\"num\">dense</th><th class=\"num\">ensemble k = 2</th><th class=\"num\">vs dense</th>"
+                + "<th class=\"num\">dense</th><th class=\"num\">" + escape(ensembleName()) + "</th><th class=\"num\">vs dense</th>"
                 + "<th class=\"num\">random split</th><th class=\"num\">vs dense</th></tr></thead>\n<tbody>\n");
         for (int i = 0; i < domains.size(); i++) {
             String d = domains.get(i);
             double dense = perDomain.path(DENSE).path(d).asDouble(Double.NaN);
-            double ens = perDomain.path(ENSEMBLE).path(d).asDouble(Double.NaN);
+            double ens = perDomain.path(ensembleKey()).path(d).asDouble(Double.NaN);
             double rnd = perDomain.path(RANDOM).path(d).asDouble(Double.NaN);
             out.append("<tr><td>").append(escape(categories.get(i))).append("</td><td class=\"num\">")
                     .append(tokens.path(d).isNumber() ? Html.count(tokens.get(d).asLong()) : "")
@@ -402,7 +427,7 @@ final class ReportPage {
     /** Grouped bars of dense, ensemble and random split over the given keys of a per_domain-shaped map. */
     private void comparisonChart(JsonNode byModel, List<String> keys, List<String> categories, String what) {
         List<Charts.Bars> series = new ArrayList<>();
-        String[][] models = {{DENSE, "dense"}, {ENSEMBLE, "ensemble (centroid k = 2)"}, {RANDOM, "random split"}};
+        String[][] models = {{DENSE, "dense"}, {ensembleKey(), ensembleName()}, {RANDOM, "random split"}};
         Color[] colors = {Charts.DENSE, Charts.ENSEMBLE, Charts.RANDOM};
         for (int m = 0; m < models.length; m++) {
             addSeries(series, byModel.path(models[m][0]), keys, models[m][1], colors[m]);

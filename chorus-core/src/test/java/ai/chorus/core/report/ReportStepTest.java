@@ -94,6 +94,25 @@ class ReportStepTest {
     }
 
     @Test
+    void theAdaptiveRouterIsTheHeadlineWhenEvalScoredIt(@TempDir Path dir) throws IOException {
+        RunDir run = ReportFixture.write(dir);
+        Path file = run.evalDir().resolve("results.json");
+        com.fasterxml.jackson.databind.node.ObjectNode results = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        // dense 180.4: 135.3 / 180.4 − 1 = −25.0 %
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("perplexity")).put("adaptive", 135.3);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("vs_dense")).put("adaptive", -25.0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("vs_dense_ci95")).putArray("adaptive")
+                .add(-27.0).add(-23.0);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("experts_per_token")).put("adaptive", 1.3149);
+        Files.writeString(file, results.toString());
+        String html = Files.readString(ReportStep.run(run).file());
+        assertThat(html).contains("Ensemble · adaptive (1.31 experts per token)")
+                .contains("The adaptive router (1.31 experts per token) is <b>\u221225.0% [\u221227.0, \u221223.0]</b>")
+                .contains("<th class=\"num\">ensemble (adaptive)</th>");
+    }
+
+    @Test
     void escapesLabelsAndTerms() {
         assertThat(fullHtml).doesNotContain(ReportFixture.HOSTILE_LABEL).doesNotContain("<script")
                 .doesNotContain(ReportFixture.HOSTILE_TERM);
