@@ -113,6 +113,14 @@ class HostileInputTest {
                     d -> cmd(d, "train", "--expert", "1", "--force"), "end_of_text"),
             row("train --force with run.json = {}", (d, r) -> Files.writeString(r.runJson(), "{}"),
                     d -> cmd(d, "train", "--expert", "1", "--force"), "run.json"),
+            // --force replaces a run, never a folder of someone else's files that happen to share its names
+            row("prepare --force onto a folder that is not a run", (d, r) -> {
+                Files.createDirectories(d.resolve("thesis/data"));
+                Files.createDirectories(d.resolve("thesis/eval"));
+                Files.writeString(d.resolve("thesis/data/chapter1.txt"), "mine");
+                Files.writeString(d.resolve("thesis/eval/notes.md"), "mine too");
+            }, d -> List.of("prepare", "--run", d.resolve("thesis").toString(), "--corpus",
+                    d.resolve("corpus.jsonl").toString(), "--vocab", "320", "--force"), "holds no prepared run"),
             // data loss 3: prepare/cluster --force while a job holds its lock (held by the row itself)
             row("prepare --force while a job trains", NOTHING,
                     d -> cmd(d, "prepare", "--corpus", d.resolve("corpus.jsonl").toString(), "--vocab", "320",

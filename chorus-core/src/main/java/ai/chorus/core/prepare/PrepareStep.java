@@ -113,7 +113,16 @@ public final class PrepareStep {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new InvalidInputException("--run " + root + " exists and is not a directory");
         }
-        if (force || !Files.isDirectory(root)) {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        if (force) {
+            // --force replaces a run, never a folder that is not one: it deletes data/, eval/, experts/, … inside
+            if (!isPreparedRun(run) && !isEmpty(root)) {
+                throw new InvalidInputException("--run " + root + " is not empty and holds no prepared run (no "
+                        + run.runJson().getFileName() + " with a prepare section); --force replaces only a run,"
+                        + " choose an empty or new directory");
+            }
             return;
         }
         if (Files.exists(run.runJson()) || Files.exists(run.dataDir())) {
@@ -125,6 +134,23 @@ public final class PrepareStep {
                 throw new InvalidInputException("--run " + root + " is not empty and holds no run; choose an empty "
                         + "or new directory");
             }
+        }
+    }
+
+    private static boolean isPreparedRun(RunDir run) {
+        if (!Files.isRegularFile(run.runJson())) {
+            return false;
+        }
+        try {
+            return RunSpec.JSON.readTree(run.runJson().toFile()).path("prepare").isObject();
+        } catch (IOException e) {
+            return false; // unreadable: not a run this step may replace
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
         }
     }
 
