@@ -39,10 +39,11 @@ final class EvalResults {
         cost = RunSpec.JSON.createObjectNode();
     }
 
-    void header(int window, EvalOptions options, double tau, TauCalibration calibration) {
+    void header(int window, RouterContext routerContext, EvalOptions options, double tau,
+                TauCalibration calibration) {
         root.put("split", test.split().key());
         root.put("window", window);
-        root.put("router_context", RouterContext.WINDOW.key());
+        root.put("router_context", routerContext.key());
         root.put("reroute", options.reroute());
         root.put("tau", tau);
         if (calibration != null) {

@@ -95,7 +95,9 @@ public final class EvalStep {
                 data.meta().vocabSize());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
         TestSet test = TestSet.of(data, assignments, options.split(), options.maxTokens());
-        int span = RouterContext.WINDOW.span(window);
+        // the headline rows: routers read what the models read, no more; document memory only as extra rows
+        RouterContext headline = RouterContext.WINDOW;
+        int span = headline.span(window);
 
         Map<String, float[]> logProbs = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(options.threads());
@@ -166,7 +168,7 @@ public final class EvalStep {
         }
 
         EvalResults results = new EvalResults(test, experts, data.meta().labels());
-        results.header(window, options, tau, calibration);
+        results.header(window, headline, options, tau, calibration);
         results.prior(prior);
         for (String key : List.of("seed", "dense")) {
             results.model(key, RoutedEnsemble.documentNll(test, logProbs.get(key)));

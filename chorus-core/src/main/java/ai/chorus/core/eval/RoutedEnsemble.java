@@ -99,6 +99,16 @@ public final class RoutedEnsemble {
      */
     public static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
                                       int window, int span, RoutingContext.Decoder decoder) {
+        return score(test, expertLogProbs, settings, reroute, window, span, decoder, null);
+    }
+
+    /** Sees the mixture weights in force for every scored position (tests: the routers' causality law). */
+    interface WeightsSeen {
+        void at(int setting, int position, double[] weights);
+    }
+
+    static List<Outcome> score(TestSet test, float[][] expertLogProbs, List<Setting> settings, int reroute,
+                               int window, int span, RoutingContext.Decoder decoder, WeightsSeen seen) {
         if (reroute < 1) {
             throw new IllegalArgumentException("reroute must be at least 1, got " + reroute);
         }
@@ -172,6 +182,9 @@ public final class RoutedEnsemble {
                     running[c][p] = mask[c];
                     for (long m = mask[c]; m != 0; m &= m - 1) {
                         ran[c][Long.numberOfTrailingZeros(m)] = windowOffset + 1;
+                    }
+                    if (seen != null) {
+                        seen.at(c, p, w[c]);
                     }
                     double loss = -Mixture.logProb(w[c], expertLogProbs, p);
                     positionNll[c][p] = loss;

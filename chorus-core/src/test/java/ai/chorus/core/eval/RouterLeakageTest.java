@@ -77,6 +77,14 @@ class RouterLeakageTest {
         return RoutedEnsemble.score(c.test(), c.logProbs(), settings(), 2, span, DECODER);
     }
 
+    /** The mixture weights in force at every position, per setting: [setting][position][expert]. */
+    private static double[][][] weights(Case c, int span) {
+        double[][][] w = new double[settings().size()][c.test().positions()][];
+        RoutedEnsemble.score(c.test(), c.logProbs(), settings(), 2, span, span, DECODER,
+                (setting, position, weights) -> w[setting][position] = weights.clone());
+        return w;
+    }
+
     @Test
     void changingAScoredTokenChangesNothingBeforeItNorOutsideItsWindow() {
         SplittableRandom r = new SplittableRandom(13);
@@ -109,6 +117,8 @@ class RouterLeakageTest {
             for (int span : new int[] {WINDOW, RoutedEnsemble.WHOLE_DOCUMENT}) {
                 List<RoutedEnsemble.Outcome> before = score(base, span);
                 List<RoutedEnsemble.Outcome> after = score(perturbed, span);
+                double[][][] weightsBefore = weights(base, span);
+                double[][][] weightsAfter = weights(perturbed, span);
                 int affectedEnd = span == WINDOW ? windowEnd : base.test().end(d);
                 for (int k = 0; k < before.size(); k++) {
                     String key = before.get(k).setting().key() + (span == WINDOW ? " (window)" : " (document)");
@@ -119,6 +129,11 @@ class RouterLeakageTest {
                             assertThat(y[p]).as("%s: position %d after a change at %d (window %d–%d)", key, p, at,
                                     windowStart, windowEnd).isEqualTo(x[p]);
                             checked++;
+                        }
+                        // the weights that score position `at` were decided before its token was seen
+                        if (p <= at || p >= affectedEnd) {
+                            assertThat(weightsAfter[k][p]).as("%s: weights at %d after a change at %d", key, p, at)
+                                    .containsExactly(weightsBefore[k][p]);
                         }
                     }
                 }
