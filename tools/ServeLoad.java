@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * Load generator for chorus serve (not a test): N concurrent clients send R completion requests in all,
  * each waiting for its answer before sending the next (closed loop). Counts answers by status class and
  * failed connections, and reports latency percentiles, completion tokens per second, and the server's
- * memory before and after (RSS from /proc when --pid is given, JVM heap from /metrics).
+ * memory before and after (RSS from /proc when --pid is given, JVM heap from /metrics), and (not streamed)
+ * the mean number of experts each answer's {@code chorus} object says generated it.
  *
  * Run: java tools/ServeLoad.java --url http://127.0.0.1:18080 --clients 64 --requests 10000 \
  *          --max-tokens 16 [--pid SERVER_PID] [--stream]
@@ -51,6 +52,7 @@ public class ServeLoad {
         AtomicLongArray byClass = new AtomicLongArray(6); // index = status / 100
         AtomicLong dropped = new AtomicLong();
         AtomicLong tokens = new AtomicLong();
+        AtomicLong expertsUsed = new AtomicLong();
         long[] latencyNanos = new long[requests];
         List<String> firstErrors = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -71,6 +73,7 @@ public class ServeLoad {
                         byClass.incrementAndGet(Math.min(5, r.statusCode() / 100));
                         if (r.statusCode() == 200) {
                             tokens.addAndGet(completionTokens(r.body()));
+                            expertsUsed.addAndGet(expertsUsed(r.body()));
                         } else {
                             note(firstErrors, r.statusCode() + " " + r.body());
                         }
@@ -98,12 +101,24 @@ public class ServeLoad {
                 byClass.get(4), byClass.get(5), dropped.get());
         System.out.printf(Locale.ROOT, "wall %.1f s, %.1f requests/s, %d completion tokens, %.0f tokens/s%n", seconds,
                 requests / seconds, tokens.get(), tokens.get() / seconds);
+        if (!stream) {
+            System.out.printf(Locale.ROOT, "experts per request (the chorus object's list): %.2f%n",
+                    expertsUsed.get() / (double) Math.max(1, byClass.get(2)));
+        }
         System.out.printf(Locale.ROOT, "latency ms: p50 %.1f, p90 %.1f, p99 %.1f, max %.1f%n", pct(sorted, 50),
                 pct(sorted, 90), pct(sorted, 99), sorted[sorted.length - 1] / 1e6);
         System.out.printf(Locale.ROOT, "server memory before: %s%nserver memory after:  %s%n", before, after);
         for (String e : firstErrors) {
             System.out.println("error: " + e);
         }
+    }
+
+    private static final Pattern EXPERTS = Pattern.compile("\"router_context\":\"prompt\",\"seed\":-?\\d+,\"experts\":\\[([^\\]]*)\\]");
+
+    /** The experts listed in the response's top-level {@code chorus} object (0 when absent). */
+    private static int expertsUsed(String body) {
+        Matcher m = EXPERTS.matcher(body);
+        return m.find() ? m.group(1).split("\"id\"", -1).length - 1 : 0;
     }
 
     record Memory(long rssKb, double heapUsedMb, double heapCommittedMb) {

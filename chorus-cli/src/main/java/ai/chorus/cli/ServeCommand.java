@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the run's experts as one model behind OpenAI's completions API.",
-            "Each prompt is routed to its top-k experts; only they run. Stop with Ctrl-C.",
+            "Each prompt is routed once, on the prompt; only the experts it keeps generate. Stop with Ctrl-C.",
             "Example: chorus serve --run runs/demo --port 8080 --admin-token $TOKEN"})
 final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -43,12 +43,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--router", defaultValue = "hybrid", paramLabel = "NAME",
-            description = "hybrid (the centroid router picks the top-k on the prompt, their likelihood of the prompt"
-                    + " weighs them), centroid (c-BTM, on the prompt) or uniform (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--router", defaultValue = "adaptive", paramLabel = "NAME",
+            description = "adaptive (eval's: every expert prefills the prompt, their posterior weighs them, those below"
+                    + " 5e-4 stop before generating; ignores --top-k), hybrid (the centroid router picks the top-k on the"
+                    + " prompt, their likelihood of the prompt weighs them), centroid (c-BTM, on the prompt) or uniform"
+                    + " (default: ${DEFAULT-VALUE}).")
     String router;
 
-    @Option(names = "--top-k", defaultValue = "2", paramLabel = "K", description = "Experts mixed per prompt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", defaultValue = "2", paramLabel = "K", description = "Experts mixed per prompt by hybrid and centroid (default: ${DEFAULT-VALUE}).")
     int topK;
 
     @Option(names = "--tau", paramLabel = "T", description = "The centroid router's temperature (default: the one"

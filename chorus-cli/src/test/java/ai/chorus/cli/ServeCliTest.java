@@ -20,7 +20,7 @@ class ServeCliTest {
     void refusesRoutersThatNeedMoreThanThePrompt(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("serve", "--run", dir.toString(), "--router", "posterior");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("--router must be one of hybrid, centroid, uniform");
+        assertThat(r.err()).contains("--router must be one of adaptive, hybrid, centroid, uniform");
     }
 
     @Test
@@ -29,6 +29,13 @@ class ServeCliTest {
         CliRunner.Result r = CliRunner.run("serve", "--run", dir.toString(), "--port", "0", "--router", "hybrid");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).doesNotContain("--router");
+    }
+
+    @Test
+    void theDefaultRouterIsEvalsAdaptiveOne() {
+        CliRunner.Result r = CliRunner.run("serve", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out().replaceAll("\\s+", " ")).contains("(default: adaptive)");
     }
 
     @Test

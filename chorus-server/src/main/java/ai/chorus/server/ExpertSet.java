@@ -1,5 +1,6 @@
 package ai.chorus.server;
 
+import ai.chorus.core.mix.AdaptiveRouter;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.HybridRouter;
 import ai.chorus.core.mix.Router;
@@ -19,33 +20,63 @@ import java.util.Optional;
  * the loaded experts).
  */
 public final class ExpertSet {
+    /** Eval's adaptive router ({@link AdaptiveRouter#pruning}): every expert reads the prompt, the unlikely stop. */
+    public static final String ADAPTIVE = "adaptive";
+
     /** One expert chosen for a request and its mixture weight. */
     public record Choice(Expert expert, double weight) {}
 
     /**
-     * The experts chosen for a prompt. With {@code hybrid} their weights wait for the prompt's
-     * log-likelihood under each of them, which only running them on the prompt gives:
-     * {@code centroidScores} (aligned with {@code choices}, whose weights meanwhile are the centroid
-     * router's renormalised over the chosen) is then non-null, and {@link #weighed} sets the weights.
+     * The experts chosen for a prompt. With {@code hybrid} and {@code adaptive} their weights wait for
+     * the prompt's log-likelihood under each of them, which only running them on the prompt gives:
+     * {@code logPrior} (aligned with {@code choices}, whose weights meanwhile are the prior's renormalised
+     * over the chosen) is then non-null — the hybrid's centroid scores, the adaptive router's log prior —
+     * and {@link #weighed} sets the weights. With a {@code threshold} &gt; 0 ({@code adaptive}: every
+     * expert reads the prompt), an expert whose posterior weight falls below it is dropped after the
+     * prompt, the heaviest never, and the rest renormalised: its weight becomes 0 and it stops running.
      */
-    public record Routing(List<Choice> choices, double[] centroidScores) {
+    public record Routing(List<Choice> choices, double[] logPrior, double threshold) {
+        public Routing(List<Choice> choices, double[] logPrior) {
+            this(choices, logPrior, 0);
+        }
+
         public boolean awaitsLikelihood() {
-            return centroidScores != null;
+            return logPrior != null;
         }
 
         /**
-         * The final routing: the hybrid's posterior weights given {@code promptLogLikelihood[i]} =
-         * Σ log p_i(prompt token | the ones before) for {@code choices[i]}, heaviest first.
+         * The final routing: the posterior weights given {@code promptLogLikelihood[i]} =
+         * Σ log p_i(prompt token | the ones before) for {@code choices[i]}, pruned at the threshold,
+         * heaviest first; a dropped expert is left out.
          */
         public Routing weighed(double[] promptLogLikelihood) {
-            if (centroidScores == null) {
+            if (logPrior == null) {
                 return this;
             }
             double[] w = new double[choices.size()];
-            HybridRouter.posterior(centroidScores, i -> promptLogLikelihood[i], w);
+            HybridRouter.posterior(logPrior, i -> promptLogLikelihood[i], w);
+            if (threshold > 0) {
+                // AdaptiveRouter's stopping rule, applied once at the end of the prompt.
+                int best = 0;
+                for (int i = 1; i < w.length; i++) {
+                    best = w[i] > w[best] ? i : best;
+                }
+                double kept = 0;
+                for (int i = 0; i < w.length; i++) {
+                    if (i != best && w[i] < threshold) {
+                        w[i] = 0;
+                    }
+                    kept += w[i];
+                }
+                for (int i = 0; i < w.length; i++) {
+                    w[i] /= kept;
+                }
+            }
             List<Choice> out = new ArrayList<>();
             for (int i = 0; i < w.length; i++) {
-                out.add(new Choice(choices.get(i).expert(), w[i]));
+                if (threshold == 0 || w[i] > 0) {
+                    out.add(new Choice(choices.get(i).expert(), w[i]));
+                }
             }
             return new Routing(heaviestFirst(out), null);
         }
@@ -53,6 +84,7 @@ public final class ExpertSet {
 
     private final List<Expert> experts;
     private final Router router;
+    private final double[] prior;
 
     /**
      * @param clusterDistances squared distances from a text to every cluster of the run
@@ -63,6 +95,7 @@ public final class ExpertSet {
         this.experts = List.copyOf(experts);
         if (this.experts.isEmpty()) {
             this.router = null;
+            this.prior = new double[0];
             return;
         }
         int n = this.experts.size();
@@ -80,7 +113,10 @@ public final class ExpertSet {
             }
             return byExpert;
         };
-        this.router = Routers.create(routerName, topK, new Routers.Inputs(prior, distances, tau));
+        double mass = java.util.Arrays.stream(prior).sum();
+        this.prior = java.util.Arrays.stream(prior).map(p -> p / mass).toArray(); // over the loaded experts
+        this.router = routerName.equals(ADAPTIVE) ? AdaptiveRouter.pruning(this.prior)
+                : Routers.create(routerName, topK, new Routers.Inputs(prior, distances, tau));
     }
 
     public List<Expert> experts() {
@@ -127,6 +163,16 @@ public final class ExpertSet {
                 provisional.add(new Choice(picked.get(i), centroid[i]));
             }
             return new Routing(List.copyOf(provisional), scores);
+        }
+        if (router instanceof AdaptiveRouter adaptive) {
+            // Every expert prefills the prompt; its likelihood, with the prior, decides who goes on.
+            double[] logPrior = new double[prior.length];
+            List<Choice> all = new ArrayList<>();
+            for (int i = 0; i < prior.length; i++) {
+                logPrior[i] = Math.log(prior[i]);
+                all.add(new Choice(experts.get(i), prior[i]));
+            }
+            return new Routing(List.copyOf(all), logPrior, adaptive.threshold());
         }
         router.route(context, w);
         List<Choice> chosen = new ArrayList<>();

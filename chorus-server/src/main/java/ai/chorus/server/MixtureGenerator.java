@@ -17,6 +17,8 @@ import java.util.concurrent.CancellationException;
  * own KV cache; their next-token distributions are mixed as p = Σ w_j p_j ({@link Mixture}) and the
  * next token is sampled from the mixture ({@link Sampler}, seeded). The experts are chosen once per
  * request, on the prompt: re-routing mid-way would need the new experts to read the whole context first.
+ * An expert whose weight the prompt's likelihood sets to 0 (the adaptive router's dropped ones) reads the
+ * prompt and then stops: the set never grows during generation.
  *
  * <p>Stops at {@code <|endoftext|>}, at a stop sequence, at {@code max_tokens}, or at the end of the
  * smallest context among the chosen experts. Stateless: one instance serves every request.
@@ -49,9 +51,10 @@ public final class MixtureGenerator {
      * @param finishReason OpenAI's: {@code stop} (end of text or a stop sequence) or {@code length}
      * @param logprobs per generated token, or null when not asked for
      * @param experts the experts mixed and their weights, heaviest first
+     * @param expertForwards token forward passes run, summed over the experts (prefill included): the routing's cost
      */
     public record Result(String text, int promptTokens, int completionTokens, String finishReason,
-                         List<TokenLogprob> logprobs, List<ExpertSet.Choice> experts) {}
+                         List<TokenLogprob> logprobs, List<ExpertSet.Choice> experts, long expertForwards) {}
 
     private final BpeTokenizer tokenizer;
 
@@ -92,12 +95,14 @@ public final class MixtureGenerator {
         float[] mixed = k == 1 ? logProbs[0] : new float[vocab];
         // Σ over the prompt tokens after the first of log p_j(token | the ones before): the hybrid's evidence
         double[] promptLogLikelihood = routing.awaitsLikelihood() ? new double[k] : null;
+        long forwards = 0;
         for (int i = 0; i < fed.length; i++) {
             if (signal.stopRequested()) {
                 throw new CancellationException("stopped while reading the prompt");
             }
             int scored = promptLogLikelihood != null && i + 1 < fed.length ? fed[i + 1] : -1;
-            forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1, scored, promptLogLikelihood, null);
+            forwards += forwardAll(choices, fed[i], i, caches, logProbs, i == fed.length - 1, scored,
+                    promptLogLikelihood, null);
         }
         if (promptLogLikelihood != null) {
             routing = routing.weighed(promptLogLikelihood); // heaviest first; the caches keep the feeding order
@@ -139,38 +144,41 @@ public final class MixtureGenerator {
                 break;
             }
             if (n < out.length) {
-                forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true, -1, null, weights);
+                forwards += forwardAll(choices, next, fed.length + n - 1, caches, logProbs, true, -1, null, weights);
             }
         }
         if (!cut) {
             text.finish(decoded);
         }
         return new Result(decoded.substring(0, text.emittedLength()), promptTokens.length, n, finish, logprobs,
-                routing.choices());
+                routing.choices(), forwards);
     }
 
+    /** The expert's weight; 0 (it stops running) when the prompt's likelihood dropped it from the routing. */
     private static double weightOf(Expert expert, List<ExpertSet.Choice> weighed) {
         for (ExpertSet.Choice c : weighed) {
             if (c.expert() == expert) {
                 return c.weight();
             }
         }
-        throw new IllegalStateException("expert " + expert.id() + " lost its weight");
+        return 0;
     }
 
     /**
      * Feeds one token to every chosen expert; with {@code keep}, stores each one's next-token log-probs;
      * with {@code scored} ≥ 0, adds each one's log p(scored) to {@code logLikelihood}. With
      * {@code weights}, an expert of weight 0 is skipped: the prompt's likelihood can rule one out
-     * entirely, and the mixture never reads it.
+     * entirely (or the adaptive router drop it), and the mixture never reads it. Returns the forward passes run.
      */
-    private static void forwardAll(List<ExpertSet.Choice> choices, int token, int position, KvCache[] caches,
+    private static int forwardAll(List<ExpertSet.Choice> choices, int token, int position, KvCache[] caches,
                                    float[][] logProbs, boolean keep, int scored, double[] logLikelihood,
                                    double[] weights) {
+        int run = 0;
         for (int j = 0; j < caches.length; j++) {
             if (weights != null && weights[j] == 0) {
                 continue;
             }
+            run++;
             float[] logits = choices.get(j).expert().forwardToken(token, position, caches[j]);
             if (keep || scored >= 0) {
                 float logZ = CrossEntropy.logSumExp(logits, 0, logits.length);
@@ -185,6 +193,7 @@ public final class MixtureGenerator {
                 }
             }
         }
+        return run;
     }
 
     /** The {@code count} most likely tokens of {@code logProbs}, most likely first (count is small). */

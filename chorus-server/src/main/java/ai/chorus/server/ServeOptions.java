@@ -10,9 +10,11 @@ import java.util.List;
  *
  * @param host the interface to listen on
  * @param port the port; 0 picks a free one (tests)
- * @param router {@code hybrid}, {@code centroid} or {@code uniform}: the routers that choose from the
- *     prompt alone ({@code uniform} mixes every loaded expert, whatever {@code topK}; {@code hybrid}
- *     weighs its chosen experts by their likelihood of the prompt, which prefilling it gives)
+ * @param router {@code adaptive}, {@code hybrid}, {@code centroid} or {@code uniform}: the routers that
+ *     decide once per prompt ({@code uniform} mixes every loaded expert, whatever {@code topK}; {@code hybrid}
+ *     weighs its chosen experts by their likelihood of the prompt, which prefilling it gives; {@code adaptive}
+ *     — eval's, whatever {@code topK} — prefills the prompt on every expert, weighs them by their posterior
+ *     and drops those below its threshold before generating)
  * @param topK experts mixed per prompt
  * @param tau the centroid router's temperature
  * @param workers generation threads: requests generating at the same time
@@ -26,8 +28,8 @@ import java.util.List;
 public record ServeOptions(String host, int port, String router, int topK, double tau, int workers, int queue,
                            Duration timeout, int maxPromptTokens, int maxTokens, int maxBodyBytes,
                            String adminToken) {
-    /** The routers a server can run: each chooses from the prompt alone, before any expert runs. */
-    public static final List<String> ROUTERS = List.of("hybrid", "centroid", "uniform");
+    /** The routers a server can run: each decides once, on the prompt. */
+    public static final List<String> ROUTERS = List.of(ExpertSet.ADAPTIVE, "hybrid", "centroid", "uniform");
 
     public ServeOptions {
         if (!ROUTERS.contains(router)) {
@@ -56,9 +58,9 @@ public record ServeOptions(String host, int port, String router, int topK, doubl
         }
     }
 
-    /** Defaults for a local server on {@code port}: hybrid router, top 2, one worker per core. */
+    /** Defaults for a local server on {@code port}: adaptive router (top-k 2 for the others), one worker per core. */
     public static ServeOptions defaults(int port) {
-        return new ServeOptions("127.0.0.1", port, "hybrid", 2, Routers.DEFAULT_TAU,
+        return new ServeOptions("127.0.0.1", port, ExpertSet.ADAPTIVE, 2, Routers.DEFAULT_TAU,
                 Runtime.getRuntime().availableProcessors(), 256, Duration.ofSeconds(60), 1024, 512, 1 << 20, null);
     }
 

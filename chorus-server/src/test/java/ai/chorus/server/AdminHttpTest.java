@@ -51,7 +51,7 @@ class AdminHttpTest {
     void listsEachExpertWithItsDomainAndRoutingCount() {
         http.post("/v1/completions", "{\"model\": \"chorus\", \"prompt\": \"the cat sat\", \"max_tokens\": 1}");
         JsonNode list = http.get("/v1/experts").json();
-        assertThat(list.get("router").asText()).isEqualTo("hybrid");
+        assertThat(list.get("router").asText()).isEqualTo("adaptive");
         assertThat(list.get("top_k").asInt()).isEqualTo(2);
         long routed = 0;
         for (JsonNode e : list.get("data")) {
@@ -59,7 +59,7 @@ class AdminHttpTest {
             assertThat(e.get("top_terms").size()).isPositive();
             routed += e.get("routed_requests").asLong();
         }
-        assertThat(routed).isEqualTo(2); // one prompt, top 2 of 2 experts
+        assertThat(routed).isEqualTo(2); // one prompt, read by both experts (adaptive)
     }
 
     @Test

@@ -83,7 +83,7 @@ class CompletionsHttpTest {
             assertThat(usage.get("completion_tokens").asInt()).isEqualTo(12);
         }
         JsonNode chorus = body.get("chorus");
-        assertThat(chorus.get("router").asText()).isEqualTo("hybrid");
+        assertThat(chorus.get("router").asText()).isEqualTo("adaptive"); // the default
         assertThat(chorus.get("routing").asText()).isEqualTo("once per prompt");
         assertThat(chorus.get("router_context").asText()).isEqualTo("prompt");
         assertThat(chorus.get("seed").asLong()).isEqualTo(7);

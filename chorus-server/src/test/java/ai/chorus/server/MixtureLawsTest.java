@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.offset;
 
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.generate.TextGenerator;
+import ai.chorus.core.mix.AdaptiveRouter;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
 import ai.chorus.core.mix.HybridRouter;
@@ -140,6 +141,105 @@ class MixtureLawsTest {
             }
         }
         assertThat(spread).as("some prompt's likelihood must separate the experts").isGreaterThan(0.01);
+    }
+
+    @Test
+    void theDefaultAdaptiveWeightsAreThePromptsPosteriorCutAtTheThreshold() throws Exception {
+        assertThat(ServeOptions.defaults(0).router()).isEqualTo("adaptive"); // the server below runs the defaults
+        ClusterModel clusters = ClusterModel.load(ServedRun.get().clustersDir());
+        double[] prior = new double[clusters.experts()];
+        for (int f = 0; f < clusters.fineClusters(); f++) {
+            prior[clusters.expertOfFine(f)] += clusters.fineTokens(f);
+        }
+        List<Expert> experts = server.experts().current().experts();
+        Http http = new Http(server.port());
+        for (String prompt : PROMPTS) {
+            // Independently: prior × Π p_j(prompt token | the ones before) in double, normalised; then
+            // every expert but the heaviest below the threshold dropped and the rest renormalised.
+            double[] expected = expectedAdaptiveWeights(experts, prior, tokenizer.encode(prompt));
+            String body = "{\"model\": \"chorus\", \"prompt\": " + json(prompt) + ", \"max_tokens\": 2}";
+            JsonNode chorus = http.post("/v1/completions", body).json().get("chorus");
+            assertThat(chorus.get("router").asText()).isEqualTo("adaptive");
+            int served = 0;
+            for (JsonNode weighed : chorus.get("experts")) {
+                int cluster = server.experts().current().byId(weighed.get("id").asText()).orElseThrow().cluster();
+                assertThat(weighed.get("weight").asDouble()).as(prompt).isCloseTo(expected[cluster], offset(1e-5));
+                served++;
+            }
+            assertThat(served).as(prompt).isEqualTo((int) java.util.Arrays.stream(expected).filter(w -> w > 0).count());
+        }
+    }
+
+    /** The adaptive rule on a prompt, from the experts' own logits: no server or core router code. */
+    private static double[] expectedAdaptiveWeights(List<Expert> experts, double[] prior, int[] tokens) {
+        double[] w = new double[prior.length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (Expert e : experts) {
+            KvCache cache = e.newKvCache(tokens.length + 1);
+            double ll = 0;
+            for (int i = 1; i < tokens.length; i++) {
+                ll += logSoftmaxAt(e.forwardToken(tokens[i - 1], i - 1, cache), tokens[i]);
+            }
+            w[e.cluster()] = Math.log(prior[e.cluster()]) + ll;
+            max = Math.max(max, w[e.cluster()]);
+        }
+        double sum = 0;
+        for (int j = 0; j < w.length; j++) {
+            w[j] = Math.exp(w[j] - max);
+            sum += w[j];
+        }
+        int best = argmax(w);
+        double kept = 0;
+        for (int j = 0; j < w.length; j++) {
+            w[j] /= sum;
+            if (j != best && w[j] < AdaptiveRouter.DEFAULT_THRESHOLD) {
+                w[j] = 0;
+            }
+            kept += w[j];
+        }
+        for (int j = 0; j < w.length; j++) {
+            w[j] /= kept;
+        }
+        return w;
+    }
+
+    @Test
+    void anExpertTheAdaptiveRouterDropsReadsThePromptAndStops() {
+        ExpertSet loaded = server.experts().current();
+        Expert e00 = loaded.byId("e00").orElseThrow();
+        Expert e01 = loaded.byId("e01").orElseThrow();
+        ClusterModel clusters = ClusterModel.load(ServedRun.get().clustersDir());
+        // A prior of 1e-9 on e01's cluster: its posterior stays far below the threshold (yet above 0,
+        // so the threshold, not underflow, drops it); an even prior keeps both.
+        double[] lopsided = new double[clusters.experts()];
+        lopsided[e00.cluster()] = 1;
+        lopsided[e01.cluster()] = 1e-9;
+        double[] even = new double[clusters.experts()];
+        java.util.Arrays.fill(even, 1);
+        ExpertSet dropping = new ExpertSet(loaded.experts(), "adaptive", 2, Routers.DEFAULT_TAU,
+                ClusterDistances.of(ClusterDistances.DEFAULT, clusters), lopsided);
+        ExpertSet keeping = new ExpertSet(loaded.experts(), "adaptive", 2, Routers.DEFAULT_TAU,
+                ClusterDistances.of(ClusterDistances.DEFAULT, clusters), even);
+        MixtureGenerator mixture = new MixtureGenerator(tokenizer);
+        MixtureGenerator.Params greedy = new MixtureGenerator.Params(12, Sampler.Settings.GREEDY, 0, List.of(), -1);
+        for (String prompt : PROMPTS) {
+            int[] tokens = tokenizer.encode(prompt);
+            int fed = Math.max(tokens.length, 1);
+            MixtureGenerator.Result alone = mixture.generate(tokens,
+                    new ExpertSet.Routing(List.of(new ExpertSet.Choice(e00, 1.0)), null), greedy, () -> false, p -> { });
+            MixtureGenerator.Result r = mixture.generate(tokens, dropping.route(prompt, tokens), greedy,
+                    () -> false, p -> { });
+            assertThat(r.text()).as(prompt).isEqualTo(alone.text());
+            assertThat(r.experts()).as(prompt).extracting(ExpertSet.Choice::expert).containsExactly(e00);
+            assertThat(r.experts().get(0).weight()).isEqualTo(1.0);
+            // e01 ran on the prompt's tokens and on none after: the set never grows back.
+            assertThat(r.expertForwards()).as(prompt).isEqualTo(alone.expertForwards() + fed);
+            MixtureGenerator.Result both = mixture.generate(tokens, keeping.route(prompt, tokens), greedy,
+                    () -> false, p -> { });
+            assertThat(both.experts()).as(prompt).hasSize(2);
+            assertThat(both.expertForwards()).as(prompt)
+                    .isEqualTo(2L * (fed + Math.max(both.completionTokens() - (both.finishReason().equals("length") ? 1 : 0), 0)));
+        }
     }
 
     private static double logSoftmaxAt(float[] logits, int token) {
