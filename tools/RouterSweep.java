@@ -65,7 +65,7 @@ public class RouterSweep {
                     : null; // still training
         }
         double[] prior = EvalStep.tokenShares(clusters);
-        CentroidRouter.ExpertDistances distances = lastOnly(ClusterDistances.of(ClusterDistances.DEFAULT, clusters));
+        CentroidRouter.ExpertDistances distances = CentroidRouter.ExpertDistances.lastOnly(ClusterDistances.of(ClusterDistances.DEFAULT, clusters));
         RoutingContext.Decoder decoder = (tokens, length) -> tokenizer.decode(Arrays.copyOf(tokens, length));
         double tau = TauCalibration.choose(test, lp, distances, prior, 2, 32, window, decoder).tau();
         double densePpl = dense == null ? Double.NaN : Math.exp(sum(RoutedEnsemble.documentNll(test, dense)) / test.positions());
@@ -132,21 +132,5 @@ public class RouterSweep {
             }
         }
         return x;
-    }
-
-    private static CentroidRouter.ExpertDistances lastOnly(CentroidRouter.ExpertDistances distances) {
-        return new CentroidRouter.ExpertDistances() {
-            private String lastText;
-            private double[] last;
-
-            @Override
-            public double[] of(String text) {
-                if (text != lastText) {
-                    last = distances.of(text);
-                    lastText = text;
-                }
-                return last.clone();
-            }
-        };
     }
 }

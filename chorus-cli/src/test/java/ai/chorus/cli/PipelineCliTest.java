@@ -40,15 +40,11 @@ class PipelineCliTest {
 
     @BeforeAll
     static void trainSeed() throws IOException {
-        base = TinyRun.create(tmp.resolve("base"), STEPS, 10);
-        CliRunner.Result r = CliRunner.run("train", "--run", base.toString(), "--seed", "--threads", "2");
-        assertThat(r.exitCode()).as(r.err()).isZero();
+        base = TinyRun.withSeed(tmp.resolve("base"), STEPS, 10);
     }
 
     private static RunDir copy(String name) throws IOException {
-        Path to = tmp.resolve(name);
-        TinyRun.copyTree(base.root(), to);
-        return RunDir.of(to);
+        return TinyRun.copy(base, tmp.resolve(name));
     }
 
     private static JsonNode read(Path file) throws IOException {

@@ -45,6 +45,20 @@ final class TinyRun {
         return run;
     }
 
+    /** {@link #create} with the seed trained, the base that tests copy for each case. */
+    static RunDir withSeed(Path dir, int steps, int checkpointEvery) throws IOException {
+        RunDir run = create(dir, steps, checkpointEvery);
+        CliRunner.Result r = CliRunner.run("train", "--run", run.toString(), "--seed", "--threads", "2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return run;
+    }
+
+    /** A copy of {@code base} at {@code to}. */
+    static RunDir copy(RunDir base, Path to) throws IOException {
+        copyTree(base.root(), to);
+        return RunDir.of(to);
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.sorted(Comparator.naturalOrder()).toList()) {

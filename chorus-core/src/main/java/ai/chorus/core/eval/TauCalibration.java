@@ -39,7 +39,7 @@ public record TauCalibration(double tau, int k, Split split, int tokens, Map<Dou
         if (valid.split() != Split.VALID) {
             throw new IllegalArgumentException("tau is chosen on the validation split, not on " + valid.split().key());
         }
-        CentroidRouter.ExpertDistances shared = lastOnly(distances);
+        CentroidRouter.ExpertDistances shared = CentroidRouter.ExpertDistances.lastOnly(distances);
         List<RoutedEnsemble.Setting> settings = new ArrayList<>();
         for (double tau : GRID) {
             CentroidRouter router = new CentroidRouter(shared, tau, prior);
@@ -63,25 +63,5 @@ public record TauCalibration(double tau, int k, Split split, int tokens, Map<Dou
             }
         }
         return new TauCalibration(best, k, valid.split(), valid.positions(), perplexity);
-    }
-
-    /**
-     * The routers of every τ ask for the same context's distances in turn; the embedding is the costly part,
-     * so the last answer is kept (the context hands out one String per context length).
-     */
-    private static CentroidRouter.ExpertDistances lastOnly(CentroidRouter.ExpertDistances distances) {
-        return new CentroidRouter.ExpertDistances() {
-            private String lastText;
-            private double[] last;
-
-            @Override
-            public double[] of(String text) {
-                if (text != lastText) {
-                    last = distances.of(text);
-                    lastText = text;
-                }
-                return last.clone();
-            }
-        };
     }
 }

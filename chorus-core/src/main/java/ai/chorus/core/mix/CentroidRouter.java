@@ -11,6 +11,27 @@ public final class CentroidRouter implements Router {
     @FunctionalInterface
     public interface ExpertDistances {
         double[] of(String text);
+
+        /**
+         * The same distances, the last answer kept: routers that share one embedder (several τ, or k) ask for
+         * the same context's distances in turn, and the embedding is the costly part (a routing context hands
+         * out one String per context length, so identity is the test).
+         */
+        static ExpertDistances lastOnly(ExpertDistances distances) {
+            return new ExpertDistances() {
+                private String lastText;
+                private double[] last;
+
+                @Override
+                public double[] of(String text) {
+                    if (text != lastText) {
+                        last = distances.of(text);
+                        lastText = text;
+                    }
+                    return last.clone();
+                }
+            };
+        }
     }
 
     private final ExpertDistances distances;
