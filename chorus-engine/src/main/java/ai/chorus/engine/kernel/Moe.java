@@ -30,7 +30,8 @@ import static ai.chorus.engine.kernel.Vec.VL;
  * parameters.
  *
  * <p>What the backward pass needs is kept in an {@link Activations} (one per layer and micro-batch);
- * the backward scratch lives in this object, shared by the layers that use it one at a time.
+ * the backward scratch lives in this object, shared by the layers that use it one at a time (so two
+ * runners working at once, as the trainer's data-parallel shards do, need a Moe each).
  */
 public final class Moe {
 
