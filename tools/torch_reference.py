@@ -2,6 +2,7 @@
 """Independent reference for the Chorus engine: the same Llama in plain PyTorch (no transformers).
 
 Usage: /usr/bin/python3 tools/torch_reference.py DIR [--steps N]
+       /usr/bin/python3 tools/torch_reference.py --moe DIR     (Mixtral's sparse MoE block, see moe_main)
 
 DIR holds what the Java test wrote:
   manifest.json  {"config": {hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
@@ -65,7 +66,72 @@ def forward(p, cfg, tokens):
     return x @ head.T
 
 
+def moe_block(p, x, E, k):
+    """HF Mixtral's MixtralSparseMoeBlock.forward (transformers 4.x), written out: router softmax over all
+    experts, top-k, renormalised, each expert w2(silu(w1 x) * w3 x) run on its tokens, index_add_ back."""
+    logits = x @ p["gate.weight"].T
+    routing = F.softmax(logits, dim=1)
+    weights, selected = torch.topk(routing, k, dim=-1)
+    weights = weights / weights.sum(dim=-1, keepdim=True)
+    out = torch.zeros_like(x)
+    mask = F.one_hot(selected, num_classes=E).permute(2, 1, 0)  # [E, k, N]
+    for e in range(E):
+        idx, top_x = torch.where(mask[e])
+        pre = "experts.%d." % e
+        h = x[top_x]
+        y = (F.silu(h @ p[pre + "w1.weight"].T) * (h @ p[pre + "w3.weight"].T)) @ p[pre + "w2.weight"].T
+        out = out.index_add(0, top_x, y * weights[top_x, idx, None])
+    return out, logits, selected
+
+
+def hf_load_balancing_loss(logits, E, k):
+    """HF's load_balancing_loss_func for one layer's logits (no attention mask)."""
+    routing = F.softmax(logits, dim=-1)
+    _, selected = torch.topk(routing, k, dim=-1)
+    expert_mask = F.one_hot(selected, E)
+    tokens_per_expert = torch.mean(expert_mask.to(routing.dtype), dim=0)  # [k, E]
+    router_prob_per_expert = torch.mean(routing, dim=0)
+    return torch.sum(tokens_per_expert * router_prob_per_expert.unsqueeze(0)) * E
+
+
+def moe_main(folder):
+    """DIR/moe.json {"hidden_size", "intermediate_size", "num_local_experts", "num_experts_per_tok",
+    "router_aux_loss_coef", "tokens", "tensors": [{"name", "shape"}]} (HF names inside the block:
+    gate.weight, experts.E.w1/w2/w3.weight); params.bin float32 in that order; x.bin, dout.bin float32
+    [tokens, hidden]. In float64: y = block(x); balance = E * sum_e f_e P_e (f_e the fraction of token-slots,
+    a constant); L = sum(dout * y) + coef * balance. Writes y.bin, grads.bin (dL/dx, then dL/d each tensor,
+    float64) and selected.bin (int32 [tokens, k], top-k order); prints {"balance": .., "hf_aux": ..}."""
+    man = json.load(open(os.path.join(folder, "moe.json")))
+    d, E, k, N = man["hidden_size"], man["num_local_experts"], man["num_experts_per_tok"], man["tokens"]
+    flat = np.fromfile(os.path.join(folder, "params.bin"), dtype="<f4").astype(np.float64)
+    params, names, at = {}, [], 0
+    for t in man["tensors"]:
+        n = int(np.prod(t["shape"]))
+        params[t["name"]] = torch.tensor(flat[at:at + n].reshape(t["shape"]), requires_grad=True)
+        names.append(t["name"])
+        at += n
+    assert at == flat.size, "params.bin size does not match moe.json"
+    read = lambda name: torch.from_numpy(np.fromfile(os.path.join(folder, name), dtype="<f4").astype(np.float64))
+    x = read("x.bin").view(N, d).requires_grad_(True)
+    dout = read("dout.bin").view(N, d)
+    y, logits, selected = moe_block(params, x, E, k)
+    probs = F.softmax(logits, dim=-1)
+    f = F.one_hot(selected, E).sum(dim=(0, 1)).to(torch.float64) / (N * k)  # no gradient: a count
+    balance = E * torch.sum(f * probs.mean(dim=0))
+    hf_aux = hf_load_balancing_loss(logits, E, k)
+    loss = torch.sum(dout * y) + man["router_aux_loss_coef"] * balance
+    loss.backward()
+    y.detach().numpy().astype("<f8").tofile(os.path.join(folder, "y.bin"))
+    np.concatenate([x.grad.numpy().ravel()] + [params[n].grad.numpy().ravel() for n in names]).astype(
+        "<f8").tofile(os.path.join(folder, "grads.bin"))
+    selected.numpy().astype("<i4").tofile(os.path.join(folder, "selected.bin"))
+    print(json.dumps({"balance": balance.item(), "hf_aux": hf_aux.item()}))
+
+
 def main():
+    if sys.argv[1] == "--moe":
+        moe_main(sys.argv[2])
+        return
     folder = sys.argv[1]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 0
     man = json.load(open(os.path.join(folder, "manifest.json")))
