@@ -5,7 +5,6 @@ import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.model.KvCache;
 import ai.chorus.engine.model.LlamaRunner;
-import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.sample.Sampler;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,32 +20,19 @@ public final class TextGenerator implements AutoCloseable {
     /** What a generation produced. */
     public record Result(String text, int promptTokens, int generatedTokens, String stopReason, double seconds) {}
 
-    private final ModelConfig config;
-    private final BpeTokenizer tokenizer;
-    private final WorkerPool pool;
-    private final LlamaRunner runner;
+    private final LoadedModel model;
 
-    private TextGenerator(ModelConfig config, BpeTokenizer tokenizer, WorkerPool pool, LlamaRunner runner) {
-        this.config = config;
-        this.tokenizer = tokenizer;
-        this.pool = pool;
-        this.runner = runner;
+    private TextGenerator(LoadedModel model) {
+        this.model = model;
     }
 
-    /**
-     * @param modelDir a folder with config.json + model.safetensors
-     * @param tokenizerJson the tokenizer, or null for the folder's own tokenizer.json (else the nearest
-     *     parent's, as in runs written before folders carried their tokenizer)
-     */
+    /** As {@link LoadedModel#open}: a model folder, its tokenizer or null for the folder's. */
     public static TextGenerator open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
-        LoadedModel m = LoadedModel.open(modelDir, tokenizerJson);
-        WorkerPool pool = new WorkerPool(threads);
-        return new TextGenerator(m.config(), m.tokenizer(), pool,
-                new LlamaRunner(m.model(), pool, 1, m.config().maxPositionEmbeddings()));
+        return new TextGenerator(LoadedModel.open(modelDir, tokenizerJson, threads));
     }
 
     public ModelConfig config() {
-        return config;
+        return model.config;
     }
 
     /**
@@ -54,8 +40,10 @@ public final class TextGenerator implements AutoCloseable {
      */
     public Result generate(String prompt, int maxTokens, Sampler.Settings settings, long seed, Consumer<String> onText) {
         long t0 = System.nanoTime();
-        int[] promptIds = tokenizer.encode(prompt);
-        int context = config.maxPositionEmbeddings();
+        BpeTokenizer tokenizer = model.tokenizer;
+        LlamaRunner runner = model.runner;
+        int[] promptIds = model.encode(prompt, false);
+        int context = model.config.maxPositionEmbeddings();
         // An empty prompt starts from the document separator, as every training document is preceded by one.
         int[] ids = promptIds.length == 0 ? new int[] {tokenizer.endOfTextId()} : promptIds;
         if (ids.length >= context) {
@@ -99,6 +87,6 @@ public final class TextGenerator implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.close();
+        model.close();
     }
 }
