@@ -2,7 +2,6 @@ package ai.chorus.core.generate;
 
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.model.KvCache;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.sample.Sampler;
@@ -16,23 +15,17 @@ import java.util.function.Consumer;
  * prompt, feeds it through the KV cache, then samples token by token until {@code <|endoftext|>},
  * the token limit, or the end of the model's context.
  */
-public final class TextGenerator implements AutoCloseable {
+public final class TextGenerator extends InferenceSession {
     /** What a generation produced. */
     public record Result(String text, int promptTokens, int generatedTokens, String stopReason, double seconds) {}
 
-    private final LoadedModel model;
-
     private TextGenerator(LoadedModel model) {
-        this.model = model;
+        super(model);
     }
 
     /** As {@link LoadedModel#open}: a model folder, its tokenizer or null for the folder's. */
     public static TextGenerator open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
         return new TextGenerator(LoadedModel.open(modelDir, tokenizerJson, threads));
-    }
-
-    public ModelConfig config() {
-        return model.config;
     }
 
     /**
@@ -83,10 +76,5 @@ public final class TextGenerator implements AutoCloseable {
             onText.accept(text.substring(emitted.length()));
         }
         return new Result(text, promptIds.length, n, stop, (System.nanoTime() - t0) / 1e9);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

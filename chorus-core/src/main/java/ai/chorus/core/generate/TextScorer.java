@@ -1,8 +1,6 @@
 package ai.chorus.core.generate;
 
-import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -14,7 +12,7 @@ import java.nio.file.Path;
  * tokens) is refused rather than scored in windows: windows would condition later tokens on fewer than
  * all earlier ones, so the numbers would no longer be the log-probabilities they claim to be.
  */
-public final class TextScorer implements AutoCloseable {
+public final class TextScorer extends InferenceSession {
     /**
      * @param tokens the scored ids ({@code <|endoftext|>} first when asked for)
      * @param logProbs {@code logProbs[i-1] = log p(tokens[i] | tokens[0..i-1])}, natural log; tokens.length - 1 entries
@@ -35,23 +33,13 @@ public final class TextScorer implements AutoCloseable {
         }
     }
 
-    private final LoadedModel model;
-
     private TextScorer(LoadedModel model) {
-        this.model = model;
+        super(model);
     }
 
     /** As {@link LoadedModel#open}: a model folder, its tokenizer or null for the folder's. */
     public static TextScorer open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
         return new TextScorer(LoadedModel.open(modelDir, tokenizerJson, threads));
-    }
-
-    public ModelConfig config() {
-        return model.config;
-    }
-
-    public BpeTokenizer tokenizer() {
-        return model.tokenizer;
     }
 
     /**
@@ -83,10 +71,5 @@ public final class TextScorer implements AutoCloseable {
             out[i] = lp[i];
         }
         return new Score(ids.clone(), out);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }
