@@ -4,27 +4,17 @@ import ai.chorus.core.cluster.ClusterOptions;
 import ai.chorus.core.cluster.ClusterRun;
 import ai.chorus.core.cluster.ClusterSummary;
 import ai.chorus.core.cluster.HashedTfIdf;
-import java.util.concurrent.Callable;
+import ai.chorus.core.run.RunSpec;
+import ai.chorus.engine.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = {"Discover the corpus's domains: hashed TF-IDF vectors, fine k-means, balanced grouping",
             "into expert domains, and every document's assignment. Writes clusters/.",
             "Example: chorus cluster --run runs/demo --experts 4"})
-final class ClusterCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption run;
-
-    @Mixin
-    Output output;
-
+final class ClusterCommand extends RunCommand {
     @Option(names = "--experts", defaultValue = "4", paramLabel = "K",
             description = "Number of expert domains (default: ${DEFAULT-VALUE}).")
     int experts;
@@ -47,8 +37,8 @@ final class ClusterCommand implements Callable<Integer> {
             description = "Reduced embedding width (default: ${DEFAULT-VALUE}).")
     int dims;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--label-field", paramLabel = "NAME",
             description = "The JSONL label field to analyse against; labels are read by 'chorus prepare', "
@@ -59,27 +49,22 @@ final class ClusterCommand implements Callable<Integer> {
     boolean force;
 
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
+    void run() throws Exception {
         ClusterOptions options = ClusterOptions.defaults(experts)
                 .withFine(fine != null ? fine : ClusterOptions.FINE_PER_EXPERT * experts)
-                .withSeed(seed).withShares(minShare, maxShare).withDims(dims);
-        if (threads != null) {
-            options = options.withThreads(threads);
-        }
+                .withSeed(seed).withShares(minShare, maxShare).withDims(dims).withThreads(threads.count());
         if (labelField != null) {
-            String prepared = ai.chorus.core.run.RunSpec.read(run.runDir()).section("prepare").path("label_field")
+            String prepared = RunSpec.read(runDir()).section("prepare").path("label_field")
                     .asText(null);
             if (!labelField.equals(prepared)) {
-                throw new ai.chorus.engine.InvalidInputException("--label-field " + labelField
+                throw new InvalidInputException("--label-field " + labelField
                         + " differs from the run's prepared label field (" + prepared + "); labels are read when the"
                         + " corpus is prepared: re-run 'chorus prepare --force --label-field " + labelField + "'");
             }
         }
-        ClusterSummary summary = ClusterRun.run(run.runDir(), options, force, ConsoleProgress.detect());
+        ClusterSummary summary = ClusterRun.run(runDir(), options, force, ConsoleProgress.detect());
         output.line(summary.toText().stripTrailing());
-        output.line("  wrote      " + run.runDir().clustersDir() + "/");
+        output.line("  wrote      " + runDir().clustersDir() + "/");
         output.resultJson(summary.toJson());
-        return 0;
     }
 }

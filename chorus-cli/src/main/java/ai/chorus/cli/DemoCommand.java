@@ -16,14 +16,13 @@ import ai.chorus.core.report.ReportStep;
 import ai.chorus.core.run.RunSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The whole pipeline with the demo preset, skipping steps already done:",
@@ -31,13 +30,7 @@ import picocli.CommandLine.Spec;
             "Europarl by default.",
             "Example: chorus demo            (writes runs/demo)",
             "         chorus demo --run runs/mine --corpus data.jsonl --label-field domain"})
-final class DemoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Output output;
-
+final class DemoCommand extends ChorusCommand {
     @Option(names = "--run", defaultValue = "runs/demo", paramLabel = "DIR",
             description = "The run directory (default: ${DEFAULT-VALUE}).")
     Path run;
@@ -53,18 +46,14 @@ final class DemoCommand implements Callable<Integer> {
                     + " stronger experts on Europarl).")
     int experts;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
+    void run() throws Exception {
         long start = System.nanoTime();
-        if (threads != null && threads < 1) {
-            throw new ai.chorus.engine.InvalidInputException("--threads must be at least 1, got " + threads);
-        }
+        int t = threads.count();
         RunDir runDir = RunDir.of(run);
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         var progress = ConsoleProgress.detect();
 
         PrepareOptions prepareOptions = prepare.options(DEFAULT_VOCAB); // checked before anything runs
@@ -113,8 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         output.line(String.format("done in %.0f s", wall));
         evaluated.put("wall_seconds", wall);
         evaluated.put("report", report.file().toString());
-        output.resultJson(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(evaluated));
-        return 0;
+        output.result(evaluated);
     }
 
     /**
@@ -126,11 +114,11 @@ final class DemoCommand implements Callable<Integer> {
         double dense = ppl.path("dense").asDouble(Double.NaN);
         String sparse = "";
         if (ppl.has("adaptive")) {
-            sparse = String.format(java.util.Locale.ROOT, "adaptive router (%.2f experts/token): perplexity %.2f vs dense"
+            sparse = String.format(Locale.ROOT, "adaptive router (%.2f experts/token): perplexity %.2f vs dense"
                             + " %.2f, %s; ", results.path("experts_per_token").path("adaptive").asDouble(Double.NaN),
                     ppl.path("adaptive").asDouble(Double.NaN), dense, claim(results, "adaptive", dense));
         }
-        return sparse + String.format(java.util.Locale.ROOT, "centroid-routed ensemble (k=2): perplexity %.2f vs dense"
+        return sparse + String.format(Locale.ROOT, "centroid-routed ensemble (k=2): perplexity %.2f vs dense"
                         + " %.2f, %s; hybrid router (k=2) %.2f, %s; random split %.2f, %s",
                 ppl.path("centroid_k2").asDouble(Double.NaN), dense, claim(results, "centroid_k2", dense),
                 ppl.path("hybrid").asDouble(Double.NaN), claim(results, "hybrid", dense),
@@ -139,15 +127,15 @@ final class DemoCommand implements Callable<Integer> {
 
     /** "-21.3% [-25.0, -17.2]: beats dense", or the bare change and why there is no claim. */
     private static String claim(JsonNode results, String key, double dense) {
-        String change = String.format(java.util.Locale.ROOT, "%+.1f%%",
+        String change = String.format(Locale.ROOT, "%+.1f%%",
                 100 * (results.path("perplexity").path(key).asDouble(Double.NaN) / dense - 1));
         return EvalStep.interval(results, key)
-                .map(ci -> String.format(java.util.Locale.ROOT, "%s [%+.1f, %+.1f]: %s", change, ci.low(), ci.high(),
+                .map(ci -> String.format(Locale.ROOT, "%s [%+.1f, %+.1f]: %s", change, ci.low(), ci.high(),
                         ci.verdict().phrase()))
                 .orElse(change + " (no interval in results.json; re-run 'chorus eval')");
     }
 
-    private static boolean newerThanEveryModel(Path results, Plan plan) throws java.io.IOException {
+    private static boolean newerThanEveryModel(Path results, Plan plan) throws IOException {
         var stamp = Files.getLastModifiedTime(results);
         for (Plan.Job job : plan.all()) {
             Path model = job.dir().resolve("model.safetensors");

@@ -1,8 +1,6 @@
 package ai.chorus.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,7 +9,6 @@ import java.util.regex.Pattern;
  * {@code {"error": {"message", "file"?, "flag"?}}} for scripts.
  */
 final class ErrorJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Jackson's location tail, kept as a short "(line L, column C)". */
     private static final Pattern JACKSON_AT = Pattern.compile("\\s*at \\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]");
     private static final Pattern JACKSON_SOURCE = Pattern.compile("\\s*at \\[Source: [^\\]]*\\]");
@@ -19,6 +16,13 @@ final class ErrorJson {
     private static final Pattern FILE = Pattern.compile("(?<![\\w.])(/[^\\s:;,()'\"]+)");
     /** A message that starts with a flag is about that flag ("--out X is a file, not a folder"). */
     private static final Pattern LEADING_FLAG = Pattern.compile("^(--[a-z][a-z0-9-]*)");
+
+    /** The object printed under --json: {@code {"error": {...}}}. */
+    record Failure(Error error) {}
+
+    /** What failed; {@code file} and {@code flag} only when known. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Error(String message, String file, String flag) {}
 
     private ErrorJson() {}
 
@@ -32,23 +36,10 @@ final class ErrorJson {
 
     /** The error object; {@code flag} when known (usage errors), else the flag a message starts with. */
     static String of(String message, String flag) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("message", message);
         Matcher file = FILE.matcher(message);
-        if (file.find()) {
-            error.put("file", file.group(1).replaceAll("[.]+$", ""));
-        }
         Matcher leading = LEADING_FLAG.matcher(message);
-        if (flag != null) {
-            error.put("flag", flag);
-        } else if (leading.find()) {
-            error.put("flag", leading.group(1));
-        }
-        try {
-            return JSON.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Output.write(new Failure(new Error(message,
+                file.find() ? file.group(1).replaceAll("[.]+$", "") : null,
+                flag != null ? flag : leading.find() ? leading.group(1) : null)));
     }
 }

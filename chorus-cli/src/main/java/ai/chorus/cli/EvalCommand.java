@@ -7,12 +7,9 @@ import ai.chorus.core.eval.RouterContext;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.OptionalDouble;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Test perplexity of the seed, the dense baseline, every expert, every merged model in",
@@ -23,16 +20,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  chorus eval --run runs/demo",
             "  chorus eval --run runs/demo --reroute 16 --tau 0.1 --max-tokens 100000 --json"})
-final class EvalCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption run;
-
-    @Mixin
-    Output output;
-
+final class EvalCommand extends RunCommand {
     @Option(names = "--tau", paramLabel = "auto|T", defaultValue = "auto",
             description = "Temperature of the centroid router's softmax over -distance²; 'auto' chooses it on the"
                     + " validation split (default: ${DEFAULT-VALUE}).")
@@ -52,8 +40,8 @@ final class EvalCommand implements Callable<Integer> {
                     + " distance to it, or to the expert's single centroid (default: ${DEFAULT-VALUE}).")
     String centroids;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--split", paramLabel = "test|valid", defaultValue = "test",
             description = "The documents scored: test, or valid to choose settings (e.g. merge parameters) without"
@@ -68,21 +56,18 @@ final class EvalCommand implements Callable<Integer> {
     String routerContext;
 
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
+    void run() throws Exception {
         Split scored = switch (split) {
             case "test" -> Split.TEST;
             case "valid" -> Split.VALID;
             default -> throw new InvalidInputException("--split must be test or valid, got '" + split + "'");
         };
-        EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), centroids, scored,
+        EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens, threads.count(), centroids, scored,
                 RouterContext.of(routerContext));
-        ObjectNode results = EvalStep.run(run.runDir(), options, ConsoleProgress.detect());
+        ObjectNode results = EvalStep.run(runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
-        output.line("wrote " + run.runDir().evalDir().resolve(EvalStep.RESULTS_FILE));
+        output.line("wrote " + runDir().evalDir().resolve(EvalStep.RESULTS_FILE));
         output.result(results);
-        return 0;
     }
 
     static OptionalDouble parseTau(String value) {

@@ -3,6 +3,7 @@ package ai.chorus.cli;
 import ai.chorus.core.Chorus;
 import ai.chorus.engine.InvalidInputException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -75,7 +76,7 @@ public final class Main {
         message.append(" (see 'chorus ").append(cmd.getParent() == null ? "" : cmd.getCommandName() + " ")
                 .append("--help')");
         String flag = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
-        return fail(cmd, java.util.Arrays.asList(args).contains("--json"), message.toString(), flag);
+        return fail(cmd, Arrays.asList(args).contains("--json"), message.toString(), flag);
     }
 
     /**

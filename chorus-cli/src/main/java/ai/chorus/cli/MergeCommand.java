@@ -7,47 +7,74 @@ import ai.chorus.core.merge.MergeStep;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.engine.InvalidInputException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
+        modelTransformer = MergeCommand.MethodsHelp.class,
         description = {"Mix models in parameter space into one model folder (config.json + model.safetensors +",
-            "provenance.json) that evaluates, generates and serves like an expert. Methods: "
-                + "average, task-arithmetic, ties, dare, slerp.",
+            "provenance.json) that evaluates, generates and serves like an expert (methods: below).",
             "--method merges all of the run's experts with the method's defaults (the seed as base where one is",
             "needed); --recipe (YAML or JSON) names the method, models, weights and parameters. 'chorus eval' scores",
             "every folder under RUN/merged/ next to the ensembles and the dense model.",
             "Examples:",
             "  chorus merge --run runs/demo --method ties",
             "  chorus merge --run runs/demo --recipe ties.yaml --out runs/demo/merged/ties-d05"})
-final class MergeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption run;
-
-    @Mixin
-    Output output;
-
+final class MergeCommand extends RunCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
 
     static final class What {
-        @Option(names = "--method", paramLabel = "NAME", description = "Merge all of the run's experts with this"
-                + " method's defaults: average, task-arithmetic, ties, dare, slerp.")
+        @Option(names = "--method", paramLabel = "NAME", completionCandidates = MethodNames.class,
+                description = "Merge all of the run's experts with this method's defaults: ${COMPLETION-CANDIDATES}.")
         String method;
 
         @Option(names = "--recipe", paramLabel = "FILE", description = "A recipe file (.yaml, .yml or .json).")
         Path recipe;
+    }
+
+    /** The registry's method names, for --method's help. */
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return MergeMethods.NAMES.iterator();
+        }
+    }
+
+    /** Help ends with every method's parameters, ranges and defaults, as the registry declares them. */
+    static final class MethodsHelp implements IModelTransformer {
+        private static final int WIDTH = 80;
+
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            List<String> lines = new ArrayList<>();
+            // A method's line, then its parameters' (indented by the registry), each wrapped under itself.
+            MergeMethods.help().lines().forEach(line -> wrap("  " + line, lines));
+            spec.usageMessage().footerHeading("%nMethods and their recipe parameters:%n")
+                    .footer(lines.toArray(String[]::new));
+            return spec;
+        }
+
+        private static void wrap(String line, List<String> out) {
+            String indent = " ".repeat(line.length() - line.stripLeading().length() + 2);
+            String rest = line;
+            while (rest.length() > WIDTH) {
+                int cut = rest.lastIndexOf(' ', WIDTH);
+                if (cut <= indent.length()) {
+                    break; // one word wider than the line: left whole
+                }
+                out.add(rest.substring(0, cut));
+                rest = indent + rest.substring(cut + 1);
+            }
+            out.add(rest);
+        }
     }
 
     @Option(names = "--out", paramLabel = "DIR", description = "The model folder to write (default: RUN/merged/ and the"
@@ -57,10 +84,13 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace --out if it already holds files.")
     boolean force;
 
+    /** The --json object. */
+    record Json(String out, String method, List<String> models, int tensors, long elements, long bytesRead,
+                long bytesWritten, double seconds) {}
+
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
-        RunDir runDir = run.runDir();
+    void run() throws Exception {
+        RunDir runDir = runDir();
         MergeRecipe recipe;
         String name;
         if (what.recipe != null) {
@@ -83,16 +113,7 @@ final class MergeCommand implements Callable<Integer> {
                 r.bytesWritten() / 1e6, r.seconds(), r.bytesRead() / 1e9 / r.seconds(),
                 r.bytesWritten() / 1e9 / r.seconds()));
         output.line("wrote " + r.out());
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("out", r.out().toString());
-        json.put("method", r.method());
-        json.put("models", recipe.models());
-        json.put("tensors", r.tensors());
-        json.put("elements", r.elements());
-        json.put("bytes_read", r.bytesRead());
-        json.put("bytes_written", r.bytesWritten());
-        json.put("seconds", r.seconds());
-        output.result(json);
-        return 0;
+        output.result(new Json(r.out().toString(), r.method(), recipe.models(), r.tensors(), r.elements(),
+                r.bytesRead(), r.bytesWritten(), r.seconds()));
     }
 }

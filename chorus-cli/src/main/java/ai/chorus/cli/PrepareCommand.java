@@ -4,29 +4,17 @@ import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.prepare.PrepareOptions;
 import ai.chorus.core.prepare.PrepareResult;
 import ai.chorus.core.prepare.PrepareStep;
-import java.util.LinkedHashMap;
+import ai.chorus.engine.InvalidInputException;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = {"Read a corpus, train the byte-level BPE tokenizer and write token shards.",
             "Writes run.json, tokenizer.json and data/ (token shards + document index).",
             "Example: chorus prepare --run runs/demo --corpus europarl"})
-final class PrepareCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption run;
-
-    @Mixin
-    Output output;
-
+final class PrepareCommand extends RunCommand {
     /**
      * Every flag of prepare, shared with {@code chorus demo} (which prepares a new run with them); only
      * --vocab's default differs, so each command gives its own.
@@ -63,7 +51,7 @@ final class PrepareCommand implements Callable<Integer> {
 
         PrepareOptions options(int defaultVocab) {
             if (sampleMb <= 0) {
-                throw new ai.chorus.engine.InvalidInputException("--tokenizer-sample-mb must be positive, got " + sampleMb);
+                throw new InvalidInputException("--tokenizer-sample-mb must be positive, got " + sampleMb);
             }
             return new PrepareOptions(corpus, textField, labelField, SplitRatios.parse(split),
                     vocab != null ? vocab : defaultVocab, sampleMb << 20, force);
@@ -73,10 +61,14 @@ final class PrepareCommand implements Callable<Integer> {
     @Mixin
     PrepareFlags flags;
 
+    /** The --json object. */
+    record Json(String run, long documents, long tokens, int vocabSize, double bytesPerToken,
+                Map<String, Long> documentsPerSplit, Map<String, Long> tokensPerSplit, long duplicatesDropped,
+                int labels, double tokenizerSeconds, double seconds) {}
+
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
-        PrepareResult r = PrepareStep.run(run.runDir(), flags.options(PrepareOptions.DEFAULT_VOCAB),
+    void run() throws Exception {
+        PrepareResult r = PrepareStep.run(runDir(), flags.options(PrepareOptions.DEFAULT_VOCAB),
                 ConsoleProgress.detect());
         output.line(String.format("Prepared %s in %.1f s", r.runDir(), r.seconds()));
         output.line(String.format("  documents  %,d  (train %,d · valid %,d · test %,d)%s", r.documents(),
@@ -91,19 +83,8 @@ final class PrepareCommand implements Callable<Integer> {
             output.line(String.format("  labels     %d distinct", r.labels()));
         }
         output.line("  wrote      run.json, tokenizer.json, data/");
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("run", r.runDir().toString());
-        json.put("documents", r.documents());
-        json.put("tokens", r.tokens());
-        json.put("vocab_size", r.vocabSize());
-        json.put("bytes_per_token", r.bytesPerToken());
-        json.put("documents_per_split", r.documentsPerSplit());
-        json.put("tokens_per_split", r.tokensPerSplit());
-        json.put("duplicates_dropped", r.duplicatesDropped());
-        json.put("labels", r.labels());
-        json.put("tokenizer_seconds", r.tokenizerSeconds());
-        json.put("seconds", r.seconds());
-        output.result(json);
-        return 0;
+        output.result(new Json(r.runDir().toString(), r.documents(), r.tokens(), r.vocabSize(), r.bytesPerToken(),
+                r.documentsPerSplit(), r.tokensPerSplit(), r.duplicatesDropped(), r.labels(), r.tokenizerSeconds(),
+                r.seconds()));
     }
 }

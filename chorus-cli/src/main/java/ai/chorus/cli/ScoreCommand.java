@@ -12,16 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = {"Score a text under one model folder: its tokens, the log-probability of each token given",
@@ -30,19 +25,9 @@ import picocli.CommandLine.Spec;
             "unless --bos puts <|endoftext|> before it. A text longer than the model's context",
             "(max_position_embeddings + 1 tokens) is refused, not scored in windows.",
             "Example: chorus score --model runs/demo/experts/e00 --text \"The Commission welcomes the report.\""})
-final class ScoreCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class ScoreCommand extends ChorusCommand {
     @Mixin
-    Output output;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder (config.json + model.safetensors).")
-    Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "tokenizer.json (default: the model folder's own, else its parents').")
-    Path tokenizer;
+    ModelOptions model;
 
     static final class Source {
         @Option(names = "--text", paramLabel = "TEXT", description = "The text to score.")
@@ -59,18 +44,15 @@ final class ScoreCommand implements Callable<Integer> {
             + "follows) before the text, so its first token is scored too.")
     boolean bos;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    Integer threads;
+    /** The --json object. */
+    record Json(String model, int[] tokens, List<String> pieces, double[] logprobs, double sumLogprob,
+                int scoredTokens, double perplexity, boolean bos) {}
 
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
-        if (threads != null && threads < 1) {
-            throw new InvalidInputException("--threads must be at least 1, got " + threads);
-        }
+    void run() throws Exception {
+        int threads = model.threads.count();
         String text = source.text != null ? source.text : readUtf8(source.file);
-        try (TextScorer scorer = TextScorer.open(model, tokenizer,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors())) {
+        try (TextScorer scorer = TextScorer.open(model.model, model.tokenizer, threads)) {
             TextScorer.Score s = scorer.score(text, bos);
             BpeTokenizer tok = scorer.tokenizer();
             int[] ids = s.tokens();
@@ -85,18 +67,9 @@ final class ScoreCommand implements Callable<Integer> {
             }
             output.line(String.format("%d tokens, %d scored: sum of logprobs %.4f, perplexity %.4f", ids.length,
                     s.logProbs().length, s.sum(), s.perplexity()));
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("model", model.toString());
-            json.put("tokens", ids);
-            json.put("pieces", pieces);
-            json.put("logprobs", s.logProbs());
-            json.put("sum_logprob", s.sum());
-            json.put("scored_tokens", s.logProbs().length);
-            json.put("perplexity", s.perplexity());
-            json.put("bos", bos);
-            output.result(json);
+            output.result(new Json(model.model.toString(), ids, pieces, s.logProbs(), s.sum(), s.logProbs().length,
+                    s.perplexity(), bos));
         }
-        return 0;
     }
 
     /** The piece in double quotes with control characters escaped, so whitespace tokens stay visible. */

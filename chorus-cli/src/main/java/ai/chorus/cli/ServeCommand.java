@@ -11,31 +11,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the run's experts as one model behind OpenAI's completions API.",
             "Each prompt is routed once, on the prompt; only the experts it keeps generate. Stop with Ctrl-C.",
             "Example: chorus serve --run runs/demo --port 8080 --admin-token $TOKEN"})
-final class ServeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption runOption;
-
-    @Mixin
-    Output output;
-
+final class ServeCommand extends RunCommand {
     @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
             description = "Interface to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
     String host;
@@ -83,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The temperature {@code chorus eval} used (chosen on validation by default), if the run was evaluated. */
     private double evaluatedTau() {
-        Path results = runOption.runDir().evalDir().resolve(EvalStep.RESULTS_FILE);
+        Path results = runDir().evalDir().resolve(EvalStep.RESULTS_FILE);
         try {
             JsonNode tau = RunSpec.JSON.readTree(results.toFile()).path("tau");
             if (tau.isNumber() && tau.asDouble() > 0) {
@@ -95,9 +80,11 @@ final class ServeCommand implements Callable<Integer> {
         return Routers.DEFAULT_TAU;
     }
 
+    /** The --json object, printed once the server listens. */
+    record Json(String url, int port, List<String> experts) {}
+
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
+    void run() throws Exception {
         if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
             throw new InvalidInputException("--timeout must be in (0, 86400] seconds, got "
                     + timeoutSeconds);
@@ -106,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
         ServeOptions options = new ServeOptions(host, port, router, topK, tau != null ? tau : evaluatedTau(),
                 workers != null ? workers : Runtime.getRuntime().availableProcessors(), queue,
                 Duration.ofMillis(Math.round(timeoutSeconds * 1000)), maxPromptTokens, maxTokens, maxBodyBytes, token);
-        ChorusServer server = ChorusServer.start(runOption.runDir(), options);
+        ChorusServer server = ChorusServer.start(runDir(), options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -117,12 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         output.line("chorus serve: " + url + " — model 'chorus', " + experts.size() + " experts " + experts + ", router "
                 + router + " top-" + topK + " (tau " + options.tau() + "), admin calls " + (options.adminToken() != null ? "on" : "off")
                 + "; Ctrl-C stops");
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("url", url);
-        json.put("port", server.port());
-        json.put("experts", experts);
-        output.result(json);
+        output.result(new Json(url, server.port(), experts));
         stopped.await();
-        return 0;
     }
 }

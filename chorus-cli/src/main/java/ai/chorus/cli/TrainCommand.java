@@ -7,21 +7,25 @@ import ai.chorus.core.train.TrainSettings;
 import ai.chorus.core.train.TrainStep;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train the seed, the experts, the dense baseline or the random-split ablation.",
@@ -33,16 +37,7 @@ import picocli.CommandLine.Spec;
             "  chorus train --run runs/demo --dense",
             "  chorus train --run runs/demo --random-split --jobs 2",
             "  chorus train --run runs/demo --all"})
-final class TrainCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RunOption run;
-
-    @Mixin
-    Output output;
-
+final class TrainCommand extends RunCommand {
     @Mixin
     PlanCommand.SettingsOptions settings;
 
@@ -91,9 +86,23 @@ final class TrainCommand implements Callable<Integer> {
             description = "Stop when this process ends (given by --jobs to its children).")
     Long parentPid;
 
+    /** The --json object: every job asked for, trained or skipped. */
+    record Json(List<JobJson> jobs) {}
+
+    /** One job's outcome; the losses and time only when it trained. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JobJson(String job, String dir, long steps, long tokens, boolean skipped, boolean resumed,
+                   Double trainLoss, Double validLoss, Double seconds) {
+        JobJson(TrainJob.Result r) {
+            this(r.name(), r.dir().toString(), r.steps(), r.tokens(), r.skipped(), r.resumed(),
+                    Double.isNaN(r.finalTrainLoss()) ? null : r.finalTrainLoss(),
+                    Double.isNaN(r.finalTrainLoss()) ? null : r.finalValidLoss(),
+                    Double.isNaN(r.finalTrainLoss()) ? null : r.seconds());
+        }
+    }
+
     @Override
-    public Integer call() throws Exception {
-        output.to(spec.commandLine().getOut());
+    void run() throws Exception {
         if (parentPid != null) {
             ParentWatch.whenGone(parentPid, () -> {
                 System.err.println("chorus train: the parent process " + parentPid + " is gone; stopping (--resume"
@@ -110,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         // Jobs in this process get every core; --jobs divides the cores among child processes only.
         int perJob = threads != null ? threads : cores;
-        RunDir runDir = run.runDir();
+        RunDir runDir = runDir();
         TrainSettings s = TrainStep.settings(runDir, settings.preset, settings.budget);
         Plan plan = TrainStep.plan(runDir, s);
 
@@ -136,14 +145,13 @@ final class TrainCommand implements Callable<Integer> {
                     ConsoleProgress.detect()));
         }
         report(results);
-        return 0;
     }
 
     private List<Plan.Job> selectExperts(Plan plan) {
         if (which.experts == null || which.experts.equals("all")) {
             return plan.experts();
         }
-        java.util.Set<Plan.Job> out = new java.util.LinkedHashSet<>();
+        Set<Plan.Job> out = new LinkedHashSet<>();
         for (String part : which.experts.split(",")) {
             try {
                 out.add(expert(plan.experts(), Integer.parseInt(part.trim())));
@@ -247,7 +255,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         for (Process p : List.copyOf(children)) {
             try {
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {
@@ -259,9 +267,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** A child's outcome, as its provenance records it. */
     private static TrainJob.Result fromProvenance(Plan.Job j) throws IOException {
-        var p = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.dir().resolve(TrainJob.PROVENANCE).toFile());
-        double seconds = java.time.Duration.between(java.time.Instant.parse(p.path("started").asText()),
-                java.time.Instant.parse(p.path("finished").asText())).toMillis() / 1e3;
+        JsonNode p = new ObjectMapper().readTree(j.dir().resolve(TrainJob.PROVENANCE).toFile());
+        double seconds = Duration.between(Instant.parse(p.path("started").asText()),
+                Instant.parse(p.path("finished").asText())).toMillis() / 1e3;
         return new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), p.path("final_train_loss").asDouble(),
                 p.path("final_valid_loss").asDouble(), seconds, false, false);
     }
@@ -289,14 +297,14 @@ final class TrainCommand implements Callable<Integer> {
         if (force) {
             cmd.add("--force");
         }
-        java.nio.file.Files.createDirectories(j.dir());
+        Files.createDirectories(j.dir());
         File log = j.dir().resolve("train.log").toFile();
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
     }
 
     private void report(List<TrainJob.Result> results) {
-        List<Map<String, Object>> json = new ArrayList<>();
+        List<JobJson> json = new ArrayList<>();
         for (TrainJob.Result r : results) {
             if (r.skipped()) {
                 output.line(String.format("  %-10s already trained (%s); --force retrains it", r.name(), r.dir()));
@@ -305,20 +313,8 @@ final class TrainCommand implements Callable<Integer> {
                         r.finalTrainLoss(), r.finalValidLoss(), r.seconds(), r.resumed() ? " (resumed)" : "",
                         r.dir()));
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("job", r.name());
-            m.put("dir", r.dir().toString());
-            m.put("steps", r.steps());
-            m.put("tokens", r.tokens());
-            m.put("skipped", r.skipped());
-            m.put("resumed", r.resumed());
-            if (!Double.isNaN(r.finalTrainLoss())) {
-                m.put("train_loss", r.finalTrainLoss());
-                m.put("valid_loss", r.finalValidLoss());
-                m.put("seconds", r.seconds());
-            }
-            json.add(m);
+            json.add(new JobJson(r));
         }
-        output.result(Map.of("jobs", json));
+        output.result(new Json(json));
     }
 }

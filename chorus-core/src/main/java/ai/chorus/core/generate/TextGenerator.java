@@ -2,10 +2,8 @@ package ai.chorus.core.generate;
 
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.model.KvCache;
 import ai.chorus.engine.model.LlamaRunner;
-import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.sample.Sampler;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,36 +15,17 @@ import java.util.function.Consumer;
  * prompt, feeds it through the KV cache, then samples token by token until {@code <|endoftext|>},
  * the token limit, or the end of the model's context.
  */
-public final class TextGenerator implements AutoCloseable {
+public final class TextGenerator extends InferenceSession {
     /** What a generation produced. */
     public record Result(String text, int promptTokens, int generatedTokens, String stopReason, double seconds) {}
 
-    private final ModelConfig config;
-    private final BpeTokenizer tokenizer;
-    private final WorkerPool pool;
-    private final LlamaRunner runner;
-
-    private TextGenerator(ModelConfig config, BpeTokenizer tokenizer, WorkerPool pool, LlamaRunner runner) {
-        this.config = config;
-        this.tokenizer = tokenizer;
-        this.pool = pool;
-        this.runner = runner;
+    private TextGenerator(LoadedModel model) {
+        super(model);
     }
 
-    /**
-     * @param modelDir a folder with config.json + model.safetensors
-     * @param tokenizerJson the tokenizer, or null for the folder's own tokenizer.json (else the nearest
-     *     parent's, as in runs written before folders carried their tokenizer)
-     */
+    /** As {@link LoadedModel#open}: a model folder, its tokenizer or null for the folder's. */
     public static TextGenerator open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
-        LoadedModel m = LoadedModel.open(modelDir, tokenizerJson);
-        WorkerPool pool = new WorkerPool(threads);
-        return new TextGenerator(m.config(), m.tokenizer(), pool,
-                new LlamaRunner(m.model(), pool, 1, m.config().maxPositionEmbeddings()));
-    }
-
-    public ModelConfig config() {
-        return config;
+        return new TextGenerator(LoadedModel.open(modelDir, tokenizerJson, threads));
     }
 
     /**
@@ -54,8 +33,10 @@ public final class TextGenerator implements AutoCloseable {
      */
     public Result generate(String prompt, int maxTokens, Sampler.Settings settings, long seed, Consumer<String> onText) {
         long t0 = System.nanoTime();
-        int[] promptIds = tokenizer.encode(prompt);
-        int context = config.maxPositionEmbeddings();
+        BpeTokenizer tokenizer = model.tokenizer;
+        LlamaRunner runner = model.runner;
+        int[] promptIds = model.encode(prompt, false);
+        int context = model.config.maxPositionEmbeddings();
         // An empty prompt starts from the document separator, as every training document is preceded by one.
         int[] ids = promptIds.length == 0 ? new int[] {tokenizer.endOfTextId()} : promptIds;
         if (ids.length >= context) {
@@ -95,10 +76,5 @@ public final class TextGenerator implements AutoCloseable {
             onText.accept(text.substring(emitted.length()));
         }
         return new Result(text, promptIds.length, n, stop, (System.nanoTime() - t0) / 1e9);
-    }
-
-    @Override
-    public void close() {
-        pool.close();
     }
 }

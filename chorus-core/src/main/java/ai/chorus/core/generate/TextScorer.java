@@ -1,10 +1,6 @@
 package ai.chorus.core.generate;
 
-import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.ModelConfig;
-import ai.chorus.engine.model.LlamaRunner;
-import ai.chorus.engine.parallel.WorkerPool;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -16,7 +12,7 @@ import java.nio.file.Path;
  * tokens) is refused rather than scored in windows: windows would condition later tokens on fewer than
  * all earlier ones, so the numbers would no longer be the log-probabilities they claim to be.
  */
-public final class TextScorer implements AutoCloseable {
+public final class TextScorer extends InferenceSession {
     /**
      * @param tokens the scored ids ({@code <|endoftext|>} first when asked for)
      * @param logProbs {@code logProbs[i-1] = log p(tokens[i] | tokens[0..i-1])}, natural log; tokens.length - 1 entries
@@ -37,34 +33,13 @@ public final class TextScorer implements AutoCloseable {
         }
     }
 
-    private final ModelConfig config;
-    private final BpeTokenizer tokenizer;
-    private final WorkerPool pool;
-    private final LlamaRunner runner;
-
-    private TextScorer(ModelConfig config, BpeTokenizer tokenizer, WorkerPool pool, LlamaRunner runner) {
-        this.config = config;
-        this.tokenizer = tokenizer;
-        this.pool = pool;
-        this.runner = runner;
+    private TextScorer(LoadedModel model) {
+        super(model);
     }
 
-    /**
-     * @param tokenizerJson the tokenizer, or null for the folder's own tokenizer.json (else the nearest parent's)
-     */
+    /** As {@link LoadedModel#open}: a model folder, its tokenizer or null for the folder's. */
     public static TextScorer open(Path modelDir, Path tokenizerJson, int threads) throws IOException {
-        LoadedModel m = LoadedModel.open(modelDir, tokenizerJson);
-        WorkerPool pool = new WorkerPool(threads);
-        return new TextScorer(m.config(), m.tokenizer(), pool,
-                new LlamaRunner(m.model(), pool, 1, m.config().maxPositionEmbeddings()));
-    }
-
-    public ModelConfig config() {
-        return config;
-    }
-
-    public BpeTokenizer tokenizer() {
-        return tokenizer;
+        return new TextScorer(LoadedModel.open(modelDir, tokenizerJson, threads));
     }
 
     /**
@@ -72,19 +47,12 @@ public final class TextScorer implements AutoCloseable {
      *     so that the text's first token is scored too
      */
     public Score score(String text, boolean startOfText) {
-        int[] encoded = tokenizer.encode(text);
-        int[] ids = encoded;
-        if (startOfText) {
-            ids = new int[encoded.length + 1];
-            ids[0] = tokenizer.endOfTextId();
-            System.arraycopy(encoded, 0, ids, 1, encoded.length);
-        }
-        return score(ids);
+        return score(model.encode(text, startOfText));
     }
 
     /** Scores given ids (each in the vocabulary); see {@link Score}. */
     public Score score(int[] ids) {
-        int context = config.maxPositionEmbeddings();
+        int context = model.config.maxPositionEmbeddings();
         if (ids.length < 2) {
             throw new InvalidInputException("the text is " + ids.length + " token" + (ids.length == 1 ? "" : "s")
                     + "; scoring needs at least 2 (the first token is only context), or pass --bos to score the first");
@@ -95,18 +63,13 @@ public final class TextScorer implements AutoCloseable {
                     + " (max_position_embeddings), so at most " + (context + 1) + " tokens can be scored;"
                     + " shorten the text or score it in parts");
         }
-        runner.checkTokens(ids, 0, ids.length, "token");
+        model.runner.checkTokens(ids, 0, ids.length, "token");
         float[] lp = new float[predictions];
-        runner.targetLogProbs(ids, 0, ids, 1, 1, predictions, lp, 0);
+        model.runner.targetLogProbs(ids, 0, ids, 1, 1, predictions, lp, 0);
         double[] out = new double[predictions];
         for (int i = 0; i < predictions; i++) {
             out[i] = lp[i];
         }
         return new Score(ids.clone(), out);
-    }
-
-    @Override
-    public void close() {
-        pool.close();
     }
 }

@@ -4,27 +4,25 @@ import java.util.Map;
 
 /** What every merge method records the same way: its name, whether it needs the base, weights and parameters. */
 abstract class AbstractMergeMethod implements MergeMethod {
-    private final String name;
-    private final boolean needsBase;
+    private final MergeMethodSpec spec;
     /** The weight of each model in force, in model order; subclasses read it, never write it. */
     protected final double[] weights;
     private final Map<String, Object> parameters;
 
-    AbstractMergeMethod(String name, boolean needsBase, double[] weights, Map<String, Object> parameters) {
-        this.name = name;
-        this.needsBase = needsBase;
+    AbstractMergeMethod(MergeMethodSpec spec, double[] weights, Map<String, Object> parameters) {
+        this.spec = spec;
         this.weights = weights;
         this.parameters = parameters;
     }
 
     @Override
     public final String name() {
-        return name;
+        return spec.name();
     }
 
     @Override
     public final boolean needsBase() {
-        return needsBase;
+        return spec.needsBase();
     }
 
     @Override

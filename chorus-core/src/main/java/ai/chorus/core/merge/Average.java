@@ -2,6 +2,7 @@ package ai.chorus.core.merge;
 
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.parallel.WorkerPool;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -12,21 +13,24 @@ import java.util.function.Supplier;
  * share of the training tokens, which is also the routers' prior — (the default) or {@code uniform}.
  */
 final class Average extends AbstractMergeMethod {
-    static final String NAME = "average";
+    static final MergeParameter WEIGHTING = MergeParameter.choice("weighting", "data", List.of("data", "uniform"),
+            "without per-model weights: each expert's share of the training tokens (data) or equal weights");
+    static final MergeMethodSpec SPEC = new MergeMethodSpec("average", false,
+            "the weighted mean of the models (a model soup; mergekit's linear).", List.of(WEIGHTING), Average::create);
 
     private Average(double[] weights, Map<String, Object> parameters) {
-        super(NAME, false, weights, parameters);
+        super(SPEC, weights, parameters);
     }
 
     static Average create(MergeParameters p, int models, double[] explicit, Supplier<double[]> dataShares) {
         double[] w;
         if (explicit != null) {
-            if (p.has("weighting")) {
-                throw p.refuse("weighting", "cannot be given together with per-model weights; drop one of them");
+            if (p.has(WEIGHTING)) {
+                throw p.refuse(WEIGHTING, "cannot be given together with per-model weights; drop one of them");
             }
             w = explicit.clone();
         } else {
-            String weighting = p.choice("weighting", "data", List.of("data", "uniform"));
+            String weighting = p.choice(WEIGHTING);
             w = weighting.equals("uniform") ? uniform(models) : dataShares.get();
         }
         p.requireNoOthers();
@@ -35,7 +39,7 @@ final class Average extends AbstractMergeMethod {
 
     private static double[] uniform(int n) {
         double[] w = new double[n];
-        java.util.Arrays.fill(w, 1.0);
+        Arrays.fill(w, 1.0);
         return w;
     }
 
@@ -45,7 +49,7 @@ final class Average extends AbstractMergeMethod {
         for (double x : w) {
             if (!(x >= 0) || Double.isInfinite(x)) {
                 throw new InvalidInputException(source + ": weights of average must be finite and non-negative, got "
-                        + java.util.Arrays.toString(w));
+                        + Arrays.toString(w));
             }
             sum += x;
         }

@@ -1,6 +1,7 @@
 package ai.chorus.core.merge;
 
 import ai.chorus.engine.parallel.WorkerPool;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,7 +15,14 @@ import java.util.Map;
  * (seed, name, i, j) alone, so a merge is repeatable whatever the order or chunking of the tensors.
  */
 final class Dare extends AbstractMergeMethod {
-    static final String NAME = "dare";
+    static final MergeParameter DROP = MergeParameter.number("drop", 0.9, MergeParameter.Range.closedOpen(0, 1),
+            "the probability p of dropping each task-vector entry; survivors are scaled by 1/(1 − p)");
+    static final MergeParameter SEED = MergeParameter.integer("seed", 0, "the seed of the drops");
+    static final MergeParameter TIES = MergeParameter.flag("ties", false,
+            "merge the survivors by TIES's sign election (dare_ties) instead of summing them (dare_linear)");
+    static final MergeMethodSpec SPEC = new MergeMethodSpec("dare", true,
+            "drop task-vector entries at random and rescale the rest (drop and rescale), then sum or TIES them.",
+            List.of(DROP, TaskArithmetic.LAMBDA, SEED, TIES), (p, models, weights, shares) -> create(p, models, weights));
     private final double drop;
     private final double lambda;
     private final long seed;
@@ -23,7 +31,7 @@ final class Dare extends AbstractMergeMethod {
 
     private Dare(double[] weights, double drop, double lambda, long seed, boolean ties,
                  Map<String, Object> parameters) {
-        super(NAME, true, weights, parameters);
+        super(SPEC, weights, parameters);
         this.drop = drop;
         this.lambda = lambda;
         this.seed = seed;
@@ -32,10 +40,10 @@ final class Dare extends AbstractMergeMethod {
     }
 
     static Dare create(MergeParameters p, int models, double[] explicit) {
-        double drop = p.number("drop", 0.9, 0, true, 1, false);
-        double lambda = p.number("lambda", 1.0, -10, true, 10, true);
-        long seed = p.integer("seed", 0);
-        boolean ties = p.flag("ties", false);
+        double drop = p.number(DROP);
+        double lambda = p.number(TaskArithmetic.LAMBDA);
+        long seed = p.integer(SEED);
+        boolean ties = p.flag(TIES);
         p.requireNoOthers();
         return new Dare(TaskVectorWeights.orOnes(explicit, models, p, ties), drop, lambda, seed, ties, p.resolved());
     }

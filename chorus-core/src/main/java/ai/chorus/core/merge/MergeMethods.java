@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** The merge methods by name: the one place that knows them all. */
+/** The merge methods by name: the registry, the one place that lists them all ({@link MergeMethodSpec}). */
 public final class MergeMethods {
+    /** Every method, in the order help lists them. */
+    public static final List<MergeMethodSpec> ALL = List.of(Average.SPEC, TaskArithmetic.SPEC, Ties.SPEC, Dare.SPEC,
+            Slerp.SPEC);
     /** Every method name, in the order help lists them. */
-    public static final List<String> NAMES = List.of(Average.NAME, TaskArithmetic.NAME, Ties.NAME, Dare.NAME,
-            Slerp.NAME);
+    public static final List<String> NAMES = ALL.stream().map(MergeMethodSpec::name).toList();
 
     private MergeMethods() {}
 
@@ -31,15 +33,14 @@ public final class MergeMethods {
         if (weights != null && weights.length != models) {
             throw new IllegalArgumentException(weights.length + " weights for " + models + " models");
         }
-        MergeParameters p = new MergeParameters(source, name, parameters);
-        return switch (name) {
-            case Average.NAME -> Average.create(p, models, weights, dataShares);
-            case TaskArithmetic.NAME -> TaskArithmetic.create(p, models, weights);
-            case Ties.NAME -> Ties.create(p, models, weights);
-            case Dare.NAME -> Dare.create(p, models, weights);
-            case Slerp.NAME -> Slerp.create(p, models, weights);
-            default -> throw new InvalidInputException(source + ": unknown merge method \"" + name + "\"; use one of "
-                    + String.join(", ", NAMES));
-        };
+        MergeMethodSpec spec = ALL.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new InvalidInputException(source + ": unknown merge method \"" + name
+                        + "\"; use one of " + String.join(", ", NAMES)));
+        return spec.factory().create(new MergeParameters(source, spec, parameters), models, weights, dataShares);
+    }
+
+    /** Every method with its parameters, ranges and defaults, one paragraph each, as help prints them. */
+    public static String help() {
+        return String.join("\n", ALL.stream().map(MergeMethodSpec::help).toList());
     }
 }

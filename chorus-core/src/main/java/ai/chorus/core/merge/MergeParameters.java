@@ -6,13 +6,14 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A method's parameters as a recipe gives them, read strictly: each method asks for the parameters it
- * knows, with their defaults and ranges, and {@link #requireNoOthers} then refuses whatever it did not ask
- * for. Every refusal is one line naming the recipe, the method and the parameter.
+ * A method's parameters as a recipe gives them, read strictly against the method's declarations
+ * ({@link MergeParameter}): each method asks for the parameters it uses, with the declared default and
+ * range, and {@link #requireNoOthers} then refuses whatever it did not ask for. Every refusal is one line
+ * naming the recipe, the method and the parameter.
  */
 final class MergeParameters {
     private final String source;
-    private final String method;
+    private final MergeMethodSpec method;
     private final Map<String, Object> given;
     private final Map<String, Object> resolved = new LinkedHashMap<>();
 
@@ -20,70 +21,67 @@ final class MergeParameters {
      * @param source where the parameters came from, for messages: a recipe file or the flag
      * @param given name → a Number, Boolean or String
      */
-    MergeParameters(String source, String method, Map<String, Object> given) {
+    MergeParameters(String source, MergeMethodSpec method, Map<String, Object> given) {
         this.source = source;
         this.method = method;
         this.given = Map.copyOf(given);
     }
 
-    /** A number in [min, max] (bounds inclusive as flagged). */
-    double number(String key, double fallback, double min, boolean minInclusive, double max, boolean maxInclusive) {
-        Object v = given.getOrDefault(key, fallback);
+    /** A number in the parameter's range. */
+    double number(MergeParameter p) {
+        Object v = given.getOrDefault(p.name(), p.fallback());
         if (!(v instanceof Number)) {
-            throw refuse(key, "must be a number, got " + describe(v));
+            throw refuse(p, "must be a number, got " + describe(v));
         }
         double x = ((Number) v).doubleValue();
-        boolean aboveMin = minInclusive ? x >= min : x > min;
-        boolean belowMax = maxInclusive ? x <= max : x < max;
-        if (!aboveMin || !belowMax) {
-            throw refuse(key, "must be in " + (minInclusive ? "[" : "(") + format(min) + ", " + format(max)
-                    + (maxInclusive ? "]" : ")") + ", got " + format(x));
+        if (!p.range().contains(x)) {
+            throw refuse(p, "must be in " + p.range() + ", got " + MergeParameter.Range.format(x));
         }
-        resolved.put(key, x);
+        resolved.put(p.name(), x);
         return x;
     }
 
-    long integer(String key, long fallback) {
-        Object v = given.getOrDefault(key, fallback);
+    long integer(MergeParameter p) {
+        Object v = given.getOrDefault(p.name(), p.fallback());
         if (!(v instanceof Long || v instanceof Integer)) {
-            throw refuse(key, "must be an integer, got " + describe(v));
+            throw refuse(p, "must be an integer, got " + describe(v));
         }
         long x = ((Number) v).longValue();
-        resolved.put(key, x);
+        resolved.put(p.name(), x);
         return x;
     }
 
-    boolean flag(String key, boolean fallback) {
-        Object v = given.getOrDefault(key, fallback);
+    boolean flag(MergeParameter p) {
+        Object v = given.getOrDefault(p.name(), p.fallback());
         if (!(v instanceof Boolean)) {
-            throw refuse(key, "must be true or false, got " + describe(v));
+            throw refuse(p, "must be true or false, got " + describe(v));
         }
-        resolved.put(key, v);
+        resolved.put(p.name(), v);
         return (Boolean) v;
     }
 
-    String choice(String key, String fallback, java.util.List<String> allowed) {
-        Object v = given.getOrDefault(key, fallback);
-        if (!(v instanceof String) || !allowed.contains(v)) {
-            throw refuse(key, "must be one of " + String.join(", ", allowed) + ", got " + describe(v));
+    String choice(MergeParameter p) {
+        Object v = given.getOrDefault(p.name(), p.fallback());
+        if (!(v instanceof String) || !p.choices().contains(v)) {
+            throw refuse(p, "must be one of " + String.join(", ", p.choices()) + ", got " + describe(v));
         }
-        resolved.put(key, v);
+        resolved.put(p.name(), v);
         return (String) v;
     }
 
-    boolean has(String key) {
-        return given.containsKey(key);
+    boolean has(MergeParameter p) {
+        return given.containsKey(p.name());
     }
 
-    /** Refuses every parameter the method did not ask for. */
+    /** Refuses every parameter the method did not ask for, naming those it takes. */
     void requireNoOthers() {
         TreeSet<String> unknown = new TreeSet<>(given.keySet());
         unknown.removeAll(resolved.keySet());
         if (!unknown.isEmpty()) {
             throw new InvalidInputException(source + ": unknown parameter" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + " for method " + method
-                    + (resolved.isEmpty() ? " (it takes none)" : " (it takes " + String.join(", ", resolved.keySet())
-                    + ")"));
+                    + String.join(", ", unknown) + " for method " + method.name()
+                    + (method.parameters().isEmpty() ? " (it takes none)" : " (it takes "
+                    + String.join(", ", method.parameters().stream().map(MergeParameter::name).toList()) + ")"));
         }
     }
 
@@ -92,8 +90,8 @@ final class MergeParameters {
         return new LinkedHashMap<>(resolved);
     }
 
-    InvalidInputException refuse(String key, String what) {
-        return new InvalidInputException(source + ": parameter " + key + " of " + method + " " + what);
+    InvalidInputException refuse(MergeParameter p, String what) {
+        return new InvalidInputException(source + ": parameter " + p.name() + " of " + method.name() + " " + what);
     }
 
     String source() {
@@ -101,14 +99,10 @@ final class MergeParameters {
     }
 
     String method() {
-        return method;
+        return method.name();
     }
 
     private static String describe(Object v) {
         return v instanceof String ? "\"" + v + "\"" : String.valueOf(v);
-    }
-
-    private static String format(double x) {
-        return x == Math.rint(x) && Math.abs(x) < 1e15 ? String.valueOf((long) x) : String.valueOf(x);
     }
 }

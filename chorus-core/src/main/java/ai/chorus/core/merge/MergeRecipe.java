@@ -10,23 +10,30 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What to merge and how, so that a merge can be repeated: a YAML or JSON file (by its extension:
  * {@code .json} is JSON, anything else YAML).
  *
  * <pre>
- * method: ties              # average | task-arithmetic | ties | dare | slerp
+ * method: ties              # one of MergeMethods.NAMES
  * base: seed                # the model task vectors are taken against (default: the run's seed)
  * models:                   # a folder: relative to the run, or experts/NAME, or absolute
  *   - model: e00
@@ -49,14 +56,14 @@ public record MergeRecipe(String source, String method, String base, List<String
                           Map<String, Object> parameters) {
     private static final Set<String> KEYS = Set.of("method", "base", "models", "parameters");
     /** YAML's .nan/.inf, which Jackson reports as a malformed number. */
-    private static final java.util.regex.Pattern NON_FINITE =
-            java.util.regex.Pattern.compile("'([-+]?\\.(?:nan|NaN|NAN|inf|Inf|INF))'");
+    private static final Pattern NON_FINITE =
+            Pattern.compile("'([-+]?\\.(?:nan|NaN|NAN|inf|Inf|INF))'");
     private static final Set<String> MODEL_KEYS = Set.of("model", "weight");
 
     public MergeRecipe {
         models = List.copyOf(models);
         weights = weights == null ? null : weights.clone();
-        parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
     @Override
@@ -78,10 +85,10 @@ public record MergeRecipe(String source, String method, String base, List<String
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("recipe " + file + ": no such file");
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw new InvalidInputException("recipe " + file + ": not UTF-8 text");
         }
-        boolean json = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
+        boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
         return parse(text, json, "recipe " + file);
     }
 
@@ -96,7 +103,7 @@ public record MergeRecipe(String source, String method, String base, List<String
             }
             root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
-            java.util.regex.Matcher special = NON_FINITE.matcher(String.valueOf(e.getOriginalMessage()));
+            Matcher special = NON_FINITE.matcher(String.valueOf(e.getOriginalMessage()));
             if (special.find()) {
                 throw new InvalidInputException(source + ": " + special.group(1) + location(e) + " is not a finite"
                         + " number; recipes take finite numbers only");
@@ -171,7 +178,7 @@ public record MergeRecipe(String source, String method, String base, List<String
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // reading a String does not fail
+            throw new UncheckedIOException(e); // reading a String does not fail
         }
     }
 
@@ -219,7 +226,7 @@ public record MergeRecipe(String source, String method, String base, List<String
             String key = it.next();
             if (!known.contains(key)) {
                 throw new InvalidInputException(source + ": unknown key " + prefix + key + " (known: "
-                        + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                        + String.join(", ", new TreeSet<>(known)) + ")");
             }
         }
     }

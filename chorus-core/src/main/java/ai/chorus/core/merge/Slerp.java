@@ -1,6 +1,7 @@
 package ai.chorus.core.merge;
 
 import ai.chorus.engine.InvalidInputException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,13 +11,17 @@ import java.util.Map;
  * first model, t = 1 the second; default t = 0.5.
  */
 final class Slerp extends AbstractMergeMethod {
-    static final String NAME = "slerp";
+    static final MergeParameter T = MergeParameter.number("t", 0.5, MergeParameter.Range.closed(0, 1),
+            "how far from the first model to the second (0 = the first, 1 = the second)");
+    static final MergeMethodSpec SPEC = new MergeMethodSpec("slerp", false,
+            "spherical interpolation between exactly two models, per tensor.", List.of(T),
+            (p, models, weights, shares) -> create(p, models, weights));
     /** mergekit's threshold for falling back to linear interpolation. */
     static final double COLINEAR = 0.9995;
     private final double t;
 
     private Slerp(double t, Map<String, Object> parameters) {
-        super(NAME, false, new double[] {1 - t, t}, parameters);
+        super(SPEC, new double[] {1 - t, t}, parameters);
         this.t = t;
     }
 
@@ -29,7 +34,7 @@ final class Slerp extends AbstractMergeMethod {
             throw new InvalidInputException(p.source() + ": slerp takes no per-model weights; its parameter t says"
                     + " how far to go from the first model to the second");
         }
-        double t = p.number("t", 0.5, 0, true, 1, true);
+        double t = p.number(T);
         p.requireNoOthers();
         return new Slerp(t, p.resolved());
     }

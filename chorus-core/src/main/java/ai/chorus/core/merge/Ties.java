@@ -1,6 +1,8 @@
 package ai.chorus.core.merge;
 
 import ai.chorus.engine.parallel.WorkerPool;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,7 +12,11 @@ import java.util.Map;
  * mergekit: density 0.2, λ = 1, w_i = 1. Entries tied with the k-th largest magnitude are kept too.
  */
 final class Ties extends AbstractMergeMethod {
-    static final String NAME = "ties";
+    static final MergeParameter DENSITY = MergeParameter.number("density", 0.2, MergeParameter.Range.openClosed(0, 1),
+            "the share of each task vector's entries kept, by magnitude, per tensor");
+    static final MergeMethodSpec SPEC = new MergeMethodSpec("ties", true,
+            "trim each task vector, elect each entry's sign, average the agreeing entries (TIES-merging).",
+            List.of(DENSITY, TaskArithmetic.LAMBDA), (p, models, weights, shares) -> create(p, models, weights));
     private final double density;
     private final double lambda;
     /** One histogram per thread: models' thresholds are found side by side. */
@@ -21,7 +27,7 @@ final class Ties extends AbstractMergeMethod {
     private final TaskVectors.Survivors largest;
 
     private Ties(double[] weights, double density, double lambda, Map<String, Object> parameters) {
-        super(NAME, true, weights, parameters);
+        super(SPEC, weights, parameters);
         this.density = density;
         this.lambda = lambda;
         this.thresholdBits = new int[weights.length];
@@ -38,8 +44,8 @@ final class Ties extends AbstractMergeMethod {
     }
 
     static Ties create(MergeParameters p, int models, double[] explicit) {
-        double density = p.number("density", 0.2, 0, false, 1, true);
-        double lambda = p.number("lambda", 1.0, -10, true, 10, true);
+        double density = p.number(DENSITY);
+        double lambda = p.number(TaskArithmetic.LAMBDA);
         p.requireNoOthers();
         return new Ties(TaskVectorWeights.orOnes(explicit, models, p, true), density, lambda, p.resolved());
     }
@@ -63,7 +69,7 @@ final class Ties extends AbstractMergeMethod {
         } else {
             if (thresholds.length < pool.threads()) {
                 thresholds = new MagnitudeThreshold[pool.threads()];
-                java.util.Arrays.setAll(thresholds, w -> new MagnitudeThreshold());
+                Arrays.setAll(thresholds, w -> new MagnitudeThreshold());
             }
             pool.run(weights.length, (i, worker) ->
                     thresholdBits[i] = Float.floatToRawIntBits(thresholds[worker].kthLargest(t, i, k)));
