@@ -24,9 +24,8 @@ public class GenMatmulTiles {
 
     public static void main(String[] args) throws IOException {
         if (args.length == 1 && args[0].equals("--write")) {
-            Path file = MATMUL;
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            Files.writeString(file, replaceRegion(text, region()), StandardCharsets.UTF_8);
+            String text = Files.readString(MATMUL, StandardCharsets.UTF_8);
+            Files.writeString(MATMUL, replaceRegion(text, region()), StandardCharsets.UTF_8);
         } else if (args.length == 0) {
             System.out.print(region());
         } else {
