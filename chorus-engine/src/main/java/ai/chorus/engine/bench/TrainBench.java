@@ -8,8 +8,10 @@ import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.train.TrainConfig;
 import ai.chorus.engine.train.Trainer;
+import com.sun.management.ThreadMXBean;
 
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -38,7 +40,7 @@ public final class TrainBench {
         }
         int[] tokens = new int[rows];
         int[] targets = new int[rows];
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (WorkerPool pool = new WorkerPool(threads);
              Trainer trainer = new Trainer(LlamaModel.initialized(mc, SEED), TrainConfig.peerDefaults(3e-4), pool,
                      cfg.batch(), cfg.seq())) {
@@ -99,7 +101,7 @@ public final class TrainBench {
     }
 
     /** Bytes allocated so far by all live threads (the caller and the pool's workers). */
-    private static long allocatedBytes(com.sun.management.ThreadMXBean mx) {
+    private static long allocatedBytes(ThreadMXBean mx) {
         long sum = 0;
         for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
             sum += Math.max(0, b);
@@ -108,7 +110,7 @@ public final class TrainBench {
     }
 
     /** CPU time so far of all live threads: the work done, whatever else the machine runs. */
-    private static long cpuNanos(com.sun.management.ThreadMXBean mx) {
+    private static long cpuNanos(ThreadMXBean mx) {
         long sum = 0;
         for (long id : mx.getAllThreadIds()) {
             sum += Math.max(0, mx.getThreadCpuTime(id));
@@ -160,7 +162,7 @@ public final class TrainBench {
             if (json) {
                 System.out.println(r.toJson());
             } else {
-                System.out.printf(java.util.Locale.ROOT,
+                System.out.printf(Locale.ROOT,
                         "config %s, %d threads, %,d params: train %.0f tok/s (%.1f ms/step, %.1f GFLOP/s), "
                                 + "infer %.0f tok/s, matmul %.1f GFLOP/s, loss %.4f -> %.4f, %d B allocated/step, %.1f CPU ms/step%n",
                         config, threads, r.params(), r.trainTokensPerS(), r.trainMsPerStep(), r.trainGflops(),

@@ -3,6 +3,7 @@ package ai.chorus.engine.io;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Atomic file writes: content goes to a temporary file in the same directory, is forced to disk,
@@ -32,7 +34,7 @@ public final class AtomicFiles {
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 writer.writeTo(out);
                 out.flush();
                 ch.force(true);
@@ -54,7 +56,7 @@ public final class AtomicFiles {
     public static void relaxPermissions(Path path) {
         try {
             boolean dir = Files.isDirectory(path);
-            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(
                     dir ? "rwxr-xr-x" : "rw-r--r--"));
         } catch (UnsupportedOperationException | IOException e) {
             // Not a POSIX file system: keep what the platform gave.

@@ -2,6 +2,7 @@ package ai.chorus.engine.io;
 
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -237,36 +238,27 @@ public record HfConfig(ModelConfig model, Integer bosTokenId, Integer eosTokenId
         }
 
         double number(String key, double fallback) {
-            Object v = json.get(key);
-            if (v == null) {
-                return fallback;
-            }
-            if (!(v instanceof Number)) {
-                throw fault(key, "must be a number, got " + Json.write(v));
-            }
-            return ((Number) v).doubleValue();
+            Number v = typed(key, Number.class, "must be a number");
+            return v == null ? fallback : v.doubleValue();
         }
 
         boolean bool(String key, boolean fallback) {
-            Object v = json.get(key);
-            if (v == null) {
-                return fallback;
-            }
-            if (!(v instanceof Boolean)) {
-                throw fault(key, "must be true or false, got " + Json.write(v));
-            }
-            return (Boolean) v;
+            Boolean v = typed(key, Boolean.class, "must be true or false");
+            return v == null ? fallback : v;
         }
 
         String string(String key, String fallback) {
+            String v = typed(key, String.class, "must be a string");
+            return v == null ? fallback : v;
+        }
+
+        /** The field as a {@code type}, null when absent; {@code expected} says what it must be otherwise. */
+        private <T> T typed(String key, Class<T> type, String expected) {
             Object v = json.get(key);
-            if (v == null) {
-                return fallback;
+            if (v != null && !type.isInstance(v)) {
+                throw fault(key, expected + ", got " + Json.write(v));
             }
-            if (!(v instanceof String)) {
-                throw fault(key, "must be a string, got " + Json.write(v));
-            }
-            return (String) v;
+            return type.cast(v);
         }
 
         InvalidInputException fault(String key, String what) {

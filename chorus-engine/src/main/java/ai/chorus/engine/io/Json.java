@@ -1,6 +1,7 @@
 package ai.chorus.engine.io;
 
 import ai.chorus.engine.InvalidInputException;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -103,9 +104,7 @@ public final class Json {
         checkDepth(depth);
         pos++; // '{'
         Map<String, Object> map = new LinkedHashMap<>();
-        skipWhitespace();
-        if (peek() == '}') {
-            pos++;
+        if (closesEmpty('}')) {
             return map;
         }
         while (true) {
@@ -124,15 +123,8 @@ public final class Json {
                 throw error("duplicate key \"" + printable(key) + "\"");
             }
             map.put(key, value);
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == '}') {
+            if (closes('}')) {
                 return map;
-            }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or '}'");
             }
         }
     }
@@ -141,25 +133,37 @@ public final class Json {
         checkDepth(depth);
         pos++; // '['
         List<Object> list = new ArrayList<>();
-        skipWhitespace();
-        if (peek() == ']') {
-            pos++;
+        if (closesEmpty(']')) {
             return list;
         }
         while (true) {
             skipWhitespace();
             list.add(readValue(depth));
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == ']') {
+            if (closes(']')) {
                 return list;
             }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or ']'");
-            }
         }
+    }
+
+    /** Right after the opening bracket: consumes {@code close} at once (an empty object or array) or nothing. */
+    private boolean closesEmpty(char close) {
+        skipWhitespace();
+        if (peek() == close) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    /** After a member or element: consumes {@code close} (true) or a ',' (false); anything else is an error. */
+    private boolean closes(char close) {
+        skipWhitespace();
+        char c = peek();
+        if (c == close || c == ',') {
+            pos++;
+            return c == close;
+        }
+        throw error("expected ',' or '" + close + "'");
     }
 
     private String readString() {

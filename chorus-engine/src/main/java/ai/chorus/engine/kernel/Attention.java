@@ -4,6 +4,8 @@ import ai.chorus.engine.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
+import java.util.Arrays;
+
 import static ai.chorus.engine.kernel.Vec.SPECIES;
 import static ai.chorus.engine.kernel.Vec.VL;
 
@@ -53,13 +55,10 @@ public final class Attention {
                         float[] qkv, int qkvOff, int batch, int seq) {
         int dim = heads * headDim;
         int stride = 3 * dim;
-        pool.run(batch * heads, (task, worker) -> {
-            int b = task / heads;
-            int h = task % heads;
-            int rows = qkvOff + b * seq * stride;
-            int q = rows + h * headDim;
-            int p = probsOff + (b * heads + h) * seq * seq;
-            int o = outOff + b * seq * dim + h * headDim;
+        pool.run(batch * heads, (task, worker) -> { // task = b·heads + h
+            int q = headStart(qkvOff, task, seq, stride);
+            int p = probsOff + task * seq * seq;
+            int o = headStart(outOff, task, seq, dim);
             float[] kT = transposed[worker];
             transposeHead(qkv, q + dim, stride, seq, kT);
             for (int t0 = 0; t0 < seq; t0 += QUERY_BLOCK) {
@@ -75,19 +74,15 @@ public final class Attention {
                          float[] qkv, int qkvOff, float[] probs, int probsOff, int batch, int seq) {
         int dim = heads * headDim;
         int stride = 3 * dim;
-        pool.run(batch * heads, (task, worker) -> {
-            int b = task / heads;
-            int h = task % heads;
-            int rows = qkvOff + b * seq * stride;
-            int dRows = dqkvOff + b * seq * stride;
-            int q = rows + h * headDim;
+        pool.run(batch * heads, (task, worker) -> { // task = b·heads + h
+            int q = headStart(qkvOff, task, seq, stride);
             int k = q + dim;
             int v = k + dim;
-            int dq = dRows + h * headDim;
+            int dq = headStart(dqkvOff, task, seq, stride);
             int dk = dq + dim;
             int dv = dk + dim;
-            int dy = doutOff + b * seq * dim + h * headDim;
-            int p = probsOff + (b * heads + h) * seq * seq;
+            int dy = headStart(doutOff, task, seq, dim);
+            int p = probsOff + task * seq * seq;
             float[] vT = transposed[worker];
             float[] ds = dScores[worker];
             transposeHead(qkv, v, stride, seq, vT);
@@ -127,10 +122,15 @@ public final class Attention {
             int row = probsOff + r * probsStride;
             int n = firstPos + r + 1;
             softmaxInPlace(probs, row, n, scale);
-            java.util.Arrays.fill(probs, row + n, row + keys, 0f);
+            Arrays.fill(probs, row + n, row + keys, 0f);
         }
         Matmul.block(0, nq, 0, headDim, 0, keys, probs, probsOff, probsStride, 1, v, vOff, vStride,
                 out, outOff, outStride, false);
+    }
+
+    /** Where head h of sequence b starts (task = b·heads + h) in rows {@code stride} floats apart from {@code off}. */
+    private int headStart(int off, int task, int seq, int stride) {
+        return off + (task / heads) * seq * stride + (task % heads) * headDim;
     }
 
     /** dst[c·seq + s] = src[off + s·stride + c] for c < headDim, s < seq: one head's rows as columns. */
@@ -188,46 +188,6 @@ public final class Attention {
         }
         for (; i < n; i++) {
             ds[dsOff + i] = (ds[dsOff + i] - sum) * p[pOff + i] * scale;
-        }
-    }
-
-    /** The scalar reference of {@link #forward}: dot products per key, plain softmax. */
-    public static void forwardScalar(float[] out, float[] probs, float[] qkv, int batch, int seq, int heads, int headDim) {
-        int dim = heads * headDim;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                for (int t = 0; t < seq; t++) {
-                    int q = (b * seq + t) * 3 * dim + h * headDim;
-                    int p = ((b * heads + h) * seq + t) * seq;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int s = 0; s <= t; s++) {
-                        int k = (b * seq + s) * 3 * dim + dim + h * headDim;
-                        float dot = 0f;
-                        for (int c = 0; c < headDim; c++) {
-                            dot += qkv[q + c] * qkv[k + c];
-                        }
-                        probs[p + s] = dot * scale;
-                        max = Math.max(max, probs[p + s]);
-                    }
-                    float sum = 0f;
-                    for (int s = 0; s <= t; s++) {
-                        probs[p + s] = (float) Math.exp(probs[p + s] - max);
-                        sum += probs[p + s];
-                    }
-                    for (int s = 0; s <= t; s++) {
-                        probs[p + s] /= sum;
-                    }
-                    int o = (b * seq + t) * dim + h * headDim;
-                    for (int c = 0; c < headDim; c++) {
-                        float acc = 0f;
-                        for (int s = 0; s <= t; s++) {
-                            acc += probs[p + s] * qkv[(b * seq + s) * 3 * dim + 2 * dim + h * headDim + c];
-                        }
-                        out[o + c] = acc;
-                    }
-                }
-            }
         }
     }
 }

@@ -17,8 +17,9 @@ import java.util.Arrays;
 /**
  * Runs a {@link LlamaModel}'s forward and backward passes over a workspace sized once for at most
  * {@code maxBatch × maxSeq} tokens, in the shape of llm.c: every activation lives in one flat
- * float[] at a fixed offset, each layer is a list of explicit kernel calls, and nothing is
- * allocated per pass (beyond the small task objects of the parallel loops).
+ * float[] at a fixed offset named by the {@link ActivationLayout} (llm.c's ActivationTensors), every
+ * weight at one named by the {@link ParameterLayout}, each layer is a list of explicit kernel calls,
+ * and nothing is allocated per pass (beyond the small task objects of the parallel loops).
  *
  * <p>Per layer: x → RMSNorm → [q|k|v] = one matmul → RoPE on q and k → causal attention → o_proj
  * → residual; → RMSNorm → [gate|up] = one matmul → SwiGLU → down_proj → residual. The forward
@@ -29,7 +30,6 @@ public final class LlamaRunner {
 
     private final LlamaModel model;
     private final ModelConfig config;
-    private final ParameterLayout layout;
     private final WorkerPool pool;
     private final Rope rope;
     private final Attention attention;
@@ -45,13 +45,18 @@ public final class LlamaRunner {
     private final int layers;
     private final float eps;
 
-    // transposed weights [in, out] for the forward matmuls
+    /** The model's parameters, laid out by {@link #paramAt}. */
+    private final float[] weights;
+    private final ParameterLayout paramAt;
+
+    /** Offsets of one layer's transposed weights [in, out] in {@link #weightsT}, for the forward matmuls. */
+    private record TransposedLayer(int qkv, int o, int gateUp, int down) {
+    }
+
+    // transposed weights [in, out] for the forward matmuls, rows padded to ld* floats
     private final TransposedWeights transposed;
     private final float[] weightsT;
-    private final int[] qkvT;
-    private final int[] oT;
-    private final int[] gateUpT;
-    private final int[] downT;
+    private final TransposedLayer[] layersT;
     private final int lmHeadT;
     private final int ldQkv;
     private final int ldDim;
@@ -71,26 +76,12 @@ public final class LlamaRunner {
         }
     }
 
-    /** Where backward adds the weight gradients: the model's buffer or a shard's own. */
+    /** Where backward adds the weight gradients: the model's buffer or a shard's own (layout {@link #paramAt}). */
     private final float[] gradients;
 
-    // activations: one flat buffer, offsets per layer (capacity rows R = maxBatch·maxSeq)
+    /** The activations of one pass (capacity rows maxBatch·maxSeq), laid out by {@link #actAt}. */
     private final float[] acts;
-    private final int[] residual; // L+1 entries, [R, d]
-    private final int[] ln1;
-    private final int[] rinv1;
-    private final int[] qkv;
-    private final int[] probs;
-    private final int[] attended;
-    private final int[] mid;
-    private final int[] ln2;
-    private final int[] rinv2;
-    private final int[] gateUp;
-    private final int[] hidden;
-    private final int lnFinal;
-    private final int rinvFinal;
-    private final int logits;
-    private final int proj;
+    private final ActivationLayout actAt;
     private final float[] losses;
     private final float[] lse;
 
@@ -116,7 +107,8 @@ public final class LlamaRunner {
                        LlamaRunner sibling) {
         this.model = model;
         this.config = model.config();
-        this.layout = model.layout();
+        this.weights = model.parameterBuffer();
+        this.paramAt = model.layout();
         this.pool = pool;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
@@ -145,64 +137,30 @@ public final class LlamaRunner {
         this.rope = new Rope(config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
         this.attention = new Attention(heads, config.headDim(), maxSeq, pool.threads());
 
-        Allocator t = new Allocator();
-        qkvT = new int[layers];
-        oT = new int[layers];
-        gateUpT = new int[layers];
-        downT = new int[layers];
+        Offsets t = new Offsets("the transposed weights exceed one Java array; reduce hidden_size, layers or vocab_size");
         ldQkv = Matmul.paddedStride(3 * dim);
         ldDim = Matmul.paddedStride(dim);
         ldGateUp = Matmul.paddedStride(2 * ffn);
         ldVocab = Matmul.paddedStride(vocab);
+        layersT = new TransposedLayer[layers];
         for (int l = 0; l < layers; l++) {
-            qkvT[l] = t.take((long) dim * ldQkv);
-            oT[l] = t.take((long) dim * ldDim);
-            gateUpT[l] = t.take((long) dim * ldGateUp);
-            downT[l] = t.take((long) ffn * ldDim);
+            layersT[l] = new TransposedLayer(t.take((long) dim * ldQkv), t.take((long) dim * ldDim),
+                    t.take((long) dim * ldGateUp), t.take((long) ffn * ldDim));
         }
         lmHeadT = t.take((long) dim * ldVocab);
 
+        actAt = new ActivationLayout(config, maxBatch, maxSeq);
         long rows = (long) maxBatch * maxSeq;
-        Allocator a = new Allocator();
-        residual = new int[layers + 1];
-        ln1 = new int[layers];
-        rinv1 = new int[layers];
-        qkv = new int[layers];
-        probs = new int[layers];
-        attended = new int[layers];
-        mid = new int[layers];
-        ln2 = new int[layers];
-        rinv2 = new int[layers];
-        gateUp = new int[layers];
-        hidden = new int[layers];
-        residual[0] = a.take(rows * dim);
-        for (int l = 0; l < layers; l++) {
-            ln1[l] = a.take(rows * dim);
-            rinv1[l] = a.take(rows);
-            qkv[l] = a.take(rows * 3 * dim);
-            probs[l] = a.take(rows * heads * maxSeq);
-            attended[l] = a.take(rows * dim);
-            mid[l] = a.take(rows * dim);
-            ln2[l] = a.take(rows * dim);
-            rinv2[l] = a.take(rows);
-            gateUp[l] = a.take(rows * 2 * ffn);
-            hidden[l] = a.take(rows * ffn);
-            residual[l + 1] = a.take(rows * dim);
-        }
-        lnFinal = a.take(rows * dim);
-        rinvFinal = a.take(rows);
-        logits = a.take(rows * vocab);
-        proj = a.take(rows * dim);
         int r = (int) rows;
         // activation gradients, plus the matmul's packed copy of the largest backward B (W of lm_head or gate_up, or hidden)
         long packedB = Math.max(Math.max((long) vocab * dim, 2L * ffn * dim), rows * ffn);
         long scratch = rows * (2 + 6L * dim + 3L * ffn) + packedB;
         long own = sibling == null ? t.size() : 0L; // a sibling's transposed weights are already allocated
-        Memory.ensureAvailable(own + a.size() + scratch, "the workspace for batch " + maxBatch + " x sequence "
+        Memory.ensureAvailable(own + actAt.size() + scratch, "the workspace for batch " + maxBatch + " x sequence "
                 + maxSeq);
         transposed = sibling == null ? new TransposedWeights(t.size()) : sibling.transposed;
         weightsT = transposed.data;
-        acts = new float[a.size()];
+        acts = new float[actAt.size()];
         losses = new float[r];
         lse = new float[r];
         dres = new float[r * dim];
@@ -211,25 +169,6 @@ public final class LlamaRunner {
         dattended = new float[r * dim];
         dhidden = new float[r * ffn];
         dgateUp = new float[r * 2 * ffn];
-    }
-
-    /** Bump allocator of offsets in one flat buffer. */
-    private static final class Allocator {
-        private long size;
-
-        int take(long n) {
-            long at = size;
-            size += n;
-            if (size > Integer.MAX_VALUE - 16) {
-                throw new InvalidInputException("workspace of " + size + " floats exceeds one Java array;"
-                        + " reduce the batch size or sequence length");
-            }
-            return (int) at;
-        }
-
-        int size() {
-            return (int) size;
-        }
     }
 
     public LlamaModel model() {
@@ -265,14 +204,15 @@ public final class LlamaRunner {
     }
 
     private void transpose(WorkerPool on) {
-        float[] w = model.parameterBuffer();
         for (int l = 0; l < layers; l++) {
-            Matmul.transpose(on, w, layout.qkv(l), weightsT, qkvT[l], 3 * dim, dim, ldQkv);
-            Matmul.transpose(on, w, layout.o(l), weightsT, oT[l], dim, dim, ldDim);
-            Matmul.transpose(on, w, layout.gateUp(l), weightsT, gateUpT[l], 2 * ffn, dim, ldGateUp);
-            Matmul.transpose(on, w, layout.down(l), weightsT, downT[l], dim, ffn, ldDim);
+            ParameterLayout.Layer p = paramAt.layer(l);
+            TransposedLayer t = layersT[l];
+            Matmul.transpose(on, weights, p.qkv(), weightsT, t.qkv(), 3 * dim, dim, ldQkv);
+            Matmul.transpose(on, weights, p.o(), weightsT, t.o(), dim, dim, ldDim);
+            Matmul.transpose(on, weights, p.gateUp(), weightsT, t.gateUp(), 2 * ffn, dim, ldGateUp);
+            Matmul.transpose(on, weights, p.down(), weightsT, t.down(), dim, ffn, ldDim);
         }
-        Matmul.transpose(on, w, layout.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
+        Matmul.transpose(on, weights, paramAt.lmHead(), weightsT, lmHeadT, vocab, dim, ldVocab);
     }
 
     private void checkShape(int batch, int seq) {
@@ -298,7 +238,7 @@ public final class LlamaRunner {
      */
     public void forward(int[] tokens, int tokOff, int batch, int seq) {
         forwardTrunk(tokens, tokOff, batch, seq);
-        Matmul.forward(pool, acts, logits, acts, lnFinal, weightsT, lmHeadT, ldVocab, batch * seq, dim, vocab);
+        linear(batch * seq, actAt.logits(), actAt.lnFinal(), lmHeadT, ldVocab, dim, vocab);
     }
 
     /** The forward pass up to the final RMSNorm (lnFinal), without the lm_head. */
@@ -308,22 +248,51 @@ public final class LlamaRunner {
         ensureTransposed();
         int rows = batch * seq;
         lastRows = rows;
-        float[] w = model.parameterBuffer();
-        Embedding.forward(acts, residual[0], tokens, tokOff, rows, w, layout.embed(), dim);
+        Embedding.forward(acts, actAt.embedded(), tokens, tokOff, rows, weights, paramAt.embed(), dim);
         for (int l = 0; l < layers; l++) {
-            RmsNorm.forward(pool, acts, ln1[l], acts, residual[l], w, layout.inputNorm(l), acts, rinv1[l], rows, dim, eps);
-            Matmul.forward(pool, acts, qkv[l], acts, ln1[l], weightsT, qkvT[l], ldQkv, rows, dim, 3 * dim);
-            rope.apply(pool, acts, qkv[l], 3 * dim, rows, seq, 0, 2 * heads, false); // q and k heads are adjacent
-            attention.forward(pool, acts, attended[l], acts, probs[l], acts, qkv[l], batch, seq);
-            Matmul.forward(pool, acts, proj, acts, attended[l], weightsT, oT[l], ldDim, rows, dim, dim);
-            Residual.forward(pool, acts, mid[l], acts, residual[l], acts, proj, rows * dim);
-            RmsNorm.forward(pool, acts, ln2[l], acts, mid[l], w, layout.postNorm(l), acts, rinv2[l], rows, dim, eps);
-            Matmul.forward(pool, acts, gateUp[l], acts, ln2[l], weightsT, gateUpT[l], ldGateUp, rows, dim, 2 * ffn);
-            SwiGlu.forward(pool, acts, hidden[l], acts, gateUp[l], rows, ffn);
-            Matmul.forward(pool, acts, proj, acts, hidden[l], weightsT, downT[l], ldDim, rows, ffn, dim);
-            Residual.forward(pool, acts, residual[l + 1], acts, mid[l], acts, proj, rows * dim);
+            ActivationLayout.Layer a = actAt.layer(l);
+            ParameterLayout.Layer p = paramAt.layer(l);
+            TransposedLayer t = layersT[l];
+            norm(rows, a.ln1(), a.input(), p.inputNorm(), a.ln1Rinv());
+            linear(rows, a.qkv(), a.ln1(), t.qkv(), ldQkv, dim, 3 * dim);
+            rope.apply(pool, acts, a.qkv(), 3 * dim, rows, seq, 0, 2 * heads, false); // q and k heads are adjacent
+            attention.forward(pool, acts, a.attended(), acts, a.probs(), acts, a.qkv(), batch, seq);
+            linear(rows, actAt.proj(), a.attended(), t.o(), ldDim, dim, dim);
+            Residual.forward(pool, acts, a.mid(), acts, a.input(), acts, actAt.proj(), rows * dim);
+            norm(rows, a.ln2(), a.mid(), p.postNorm(), a.ln2Rinv());
+            linear(rows, a.gateUp(), a.ln2(), t.gateUp(), ldGateUp, dim, 2 * ffn);
+            SwiGlu.forward(pool, acts, a.hidden(), acts, a.gateUp(), rows, ffn);
+            linear(rows, actAt.proj(), a.hidden(), t.down(), ldDim, ffn, dim);
+            Residual.forward(pool, acts, a.output(), acts, a.mid(), acts, actAt.proj(), rows * dim);
         }
-        RmsNorm.forward(pool, acts, lnFinal, acts, residual[layers], w, layout.finalNorm(), acts, rinvFinal, rows, dim, eps);
+        norm(rows, actAt.lnFinal(), actAt.lnFinalInput(), paramAt.finalNorm(), actAt.lnFinalRinv());
+    }
+
+    /** acts[out] = RMSNorm(acts[inp]) with the weight at {@code weight}, keeping 1/rms per row in acts[rinv]. */
+    private void norm(int rows, int out, int inp, int weight, int rinv) {
+        RmsNorm.forward(pool, acts, out, acts, inp, weights, weight, acts, rinv, rows, dim, eps);
+    }
+
+    /**
+     * The backward of {@link #norm}: dres += d(acts[inp]) from dln = d(out), and the weight's gradient
+     * (at {@code weight} in the gradient buffer) += its share.
+     */
+    private void normBackward(int rows, int inp, int weight, int rinv) {
+        RmsNorm.backward(pool, dres, 0, gradients, weight, dln, 0, acts, inp, weights, weight, acts, rinv, rows, dim);
+    }
+
+    /** acts[out] = acts[inp]·Wᵀ, [rows, k] → [rows, n], W read transposed at weightsT[weightT], rows ldT apart. */
+    private void linear(int rows, int out, int inp, int weightT, int ldT, int k, int n) {
+        Matmul.forward(pool, acts, out, acts, inp, weightsT, weightT, ldT, rows, k, n);
+    }
+
+    /**
+     * The backward of {@link #linear} for the weight W at {@code weight}: dinp = dout·W (overwritten) and
+     * the weight's gradient += doutᵀ·acts[inp].
+     */
+    private void linearBackward(int rows, float[] dinp, float[] dout, int weight, int inp, int k, int n) {
+        Matmul.backwardInput(pool, dinp, 0, dout, 0, weights, weight, rows, k, n, false);
+        Matmul.backwardWeight(pool, gradients, weight, dout, 0, acts, inp, rows, k, n);
     }
 
     /**
@@ -351,13 +320,12 @@ public final class LlamaRunner {
      * and d(lnFinal) in dln.
      */
     private void headForwardBackward(int[] targets, int tgtOff, int rows, float lossScale) {
-        float[] w = model.parameterBuffer();
         for (int r0 = 0; r0 < rows; r0 += HEAD_ROWS) {
             int n = Math.min(HEAD_ROWS, rows - r0);
-            int chunk = logits + r0 * vocab;
-            Matmul.forward(pool, acts, chunk, acts, lnFinal + r0 * dim, weightsT, lmHeadT, ldVocab, n, dim, vocab);
+            int chunk = actAt.logits() + r0 * vocab;
+            linear(n, chunk, actAt.lnFinal() + r0 * dim, lmHeadT, ldVocab, dim, vocab);
             CrossEntropy.forwardBackward(pool, acts, chunk, targets, tgtOff + r0, n, vocab, losses, r0, lossScale);
-            Matmul.backwardInput(pool, dln, r0 * dim, acts, chunk, w, layout.lmHead(), n, dim, vocab, false);
+            Matmul.backwardInput(pool, dln, r0 * dim, acts, chunk, weights, paramAt.lmHead(), n, dim, vocab, false);
         }
     }
 
@@ -366,7 +334,7 @@ public final class LlamaRunner {
         checkTokens(targets, tgtOff, batch * seq, "target");
         forward(tokens, tokOff, batch, seq);
         int rows = batch * seq;
-        CrossEntropy.forward(pool, acts, logits, targets, tgtOff, rows, vocab, losses, 0, lse, 0);
+        CrossEntropy.forward(pool, acts, actAt.logits(), targets, tgtOff, rows, vocab, losses, 0, lse, 0);
         return sumLosses(rows);
     }
 
@@ -398,7 +366,7 @@ public final class LlamaRunner {
         if (row < 0 || row >= lastRows) {
             throw new IndexOutOfBoundsException("row " + row + " of " + lastRows);
         }
-        System.arraycopy(acts, logits + row * vocab, out, outOff, vocab);
+        System.arraycopy(acts, actAt.logits() + row * vocab, out, outOff, vocab);
     }
 
     private double sumLosses(int rows) {
@@ -411,33 +379,27 @@ public final class LlamaRunner {
 
     private void backward(int[] tokens, int tokOff, int batch, int seq) {
         int rows = batch * seq;
-        float[] w = model.parameterBuffer();
-        float[] g = gradients;
         // lm_head's weight gradient and the final norm; the logits hold dlogits, dln holds d(lnFinal)
-        Matmul.backwardWeight(pool, g, layout.lmHead(), acts, logits, acts, lnFinal, rows, dim, vocab);
+        Matmul.backwardWeight(pool, gradients, paramAt.lmHead(), acts, actAt.logits(), acts, actAt.lnFinal(), rows, dim,
+                vocab);
         Arrays.fill(dres, 0, rows * dim, 0f);
-        RmsNorm.backward(pool, dres, 0, g, layout.finalNorm(), dln, 0, acts, residual[layers], w, layout.finalNorm(),
-                acts, rinvFinal, rows, dim);
+        normBackward(rows, actAt.lnFinalInput(), paramAt.finalNorm(), actAt.lnFinalRinv());
         for (int l = layers - 1; l >= 0; l--) {
-            // dres is d(residual[l+1]); the residual passes it unchanged to mid[l] and to down_proj's output
-            Matmul.backwardInput(pool, dhidden, 0, dres, 0, w, layout.down(l), rows, ffn, dim, false);
-            Matmul.backwardWeight(pool, g, layout.down(l), dres, 0, acts, hidden[l], rows, ffn, dim);
-            SwiGlu.backward(pool, dgateUp, 0, dhidden, 0, acts, gateUp[l], rows, ffn);
-            Matmul.backwardInput(pool, dln, 0, dgateUp, 0, w, layout.gateUp(l), rows, dim, 2 * ffn, false);
-            Matmul.backwardWeight(pool, g, layout.gateUp(l), dgateUp, 0, acts, ln2[l], rows, dim, 2 * ffn);
-            RmsNorm.backward(pool, dres, 0, g, layout.postNorm(l), dln, 0, acts, mid[l], w, layout.postNorm(l),
-                    acts, rinv2[l], rows, dim);
-            // dres is now d(mid[l]); again split by the residual into residual[l] and o_proj's output
-            Matmul.backwardInput(pool, dattended, 0, dres, 0, w, layout.o(l), rows, dim, dim, false);
-            Matmul.backwardWeight(pool, g, layout.o(l), dres, 0, acts, attended[l], rows, dim, dim);
-            attention.backward(pool, dqkv, 0, dattended, 0, acts, qkv[l], acts, probs[l], batch, seq);
+            ActivationLayout.Layer a = actAt.layer(l);
+            ParameterLayout.Layer p = paramAt.layer(l);
+            // dres is d(output); the residual passes it unchanged to mid and to down_proj's output
+            linearBackward(rows, dhidden, dres, p.down(), a.hidden(), ffn, dim);
+            SwiGlu.backward(pool, dgateUp, 0, dhidden, 0, acts, a.gateUp(), rows, ffn);
+            linearBackward(rows, dln, dgateUp, p.gateUp(), a.ln2(), dim, 2 * ffn);
+            normBackward(rows, a.mid(), p.postNorm(), a.ln2Rinv());
+            // dres is now d(mid); again split by the residual into the layer's input and o_proj's output
+            linearBackward(rows, dattended, dres, p.o(), a.attended(), dim, dim);
+            attention.backward(pool, dqkv, 0, dattended, 0, acts, a.qkv(), acts, a.probs(), batch, seq);
             rope.apply(pool, dqkv, 0, 3 * dim, rows, seq, 0, 2 * heads, true);
-            Matmul.backwardInput(pool, dln, 0, dqkv, 0, w, layout.qkv(l), rows, dim, 3 * dim, false);
-            Matmul.backwardWeight(pool, g, layout.qkv(l), dqkv, 0, acts, ln1[l], rows, dim, 3 * dim);
-            RmsNorm.backward(pool, dres, 0, g, layout.inputNorm(l), dln, 0, acts, residual[l], w, layout.inputNorm(l),
-                    acts, rinv1[l], rows, dim);
+            linearBackward(rows, dln, dqkv, p.qkv(), a.ln1(), dim, 3 * dim);
+            normBackward(rows, a.input(), p.inputNorm(), a.ln1Rinv());
         }
-        Embedding.backward(g, layout.embed(), dres, 0, tokens, tokOff, rows, dim);
+        Embedding.backward(gradients, paramAt.embed(), dres, 0, tokens, tokOff, rows, dim);
     }
 
     /** A cache for generating up to {@code maxPositions} tokens with {@link #forwardToken}. */
@@ -466,14 +428,16 @@ public final class LlamaRunner {
             throw new InvalidInputException("token id " + token + " is outside the vocabulary [0, " + vocab + ")");
         }
         ensureTransposed();
-        float[] w = model.parameterBuffer();
+        float[] w = weights;
         int headDim = config.headDim();
         int maxPos = cache.maxPositions;
         float scale = attention.scale();
-        System.arraycopy(w, layout.embed() + token * dim, cache.x, 0, dim);
+        System.arraycopy(w, paramAt.embed() + token * dim, cache.x, 0, dim);
         for (int l = 0; l < layers; l++) {
-            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.inputNorm(l), cache.rinv, 0, 1, dim, eps);
-            Matmul.forward(pool, cache.qkv, 0, cache.norm, 0, weightsT, qkvT[l], ldQkv, 1, dim, 3 * dim);
+            ParameterLayout.Layer p = paramAt.layer(l);
+            TransposedLayer t = layersT[l];
+            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, p.inputNorm(), cache.rinv, 0, 1, dim, eps);
+            Matmul.forward(pool, cache.qkv, 0, cache.norm, 0, weightsT, t.qkv(), ldQkv, 1, dim, 3 * dim);
             rope.apply(pool, cache.qkv, 0, 3 * dim, 1, 1, position, 2 * heads, false);
             int layerKeys = l * dim * maxPos;
             int layerValues = l * maxPos * dim;
@@ -487,15 +451,15 @@ public final class LlamaRunner {
                     cache.keysT, keysBase + h * headDim * maxPos, maxPos,
                     cache.values, valuesBase + h * headDim, dim,
                     cache.probs, h * maxPos, 0, cache.attended, h * headDim, 0, headDim, scale));
-            Matmul.forward(pool, cache.proj, 0, cache.attended, 0, weightsT, oT[l], ldDim, 1, dim, dim);
+            Matmul.forward(pool, cache.proj, 0, cache.attended, 0, weightsT, t.o(), ldDim, 1, dim, dim);
             Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
-            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.postNorm(l), cache.rinv, 0, 1, dim, eps);
-            Matmul.forward(pool, cache.gateUp, 0, cache.norm, 0, weightsT, gateUpT[l], ldGateUp, 1, dim, 2 * ffn);
+            RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, p.postNorm(), cache.rinv, 0, 1, dim, eps);
+            Matmul.forward(pool, cache.gateUp, 0, cache.norm, 0, weightsT, t.gateUp(), ldGateUp, 1, dim, 2 * ffn);
             SwiGlu.forward(pool, cache.hidden, 0, cache.gateUp, 0, 1, ffn);
-            Matmul.forward(pool, cache.proj, 0, cache.hidden, 0, weightsT, downT[l], ldDim, 1, ffn, dim);
+            Matmul.forward(pool, cache.proj, 0, cache.hidden, 0, weightsT, t.down(), ldDim, 1, ffn, dim);
             Residual.forward(pool, cache.x, 0, cache.x, 0, cache.proj, 0, dim);
         }
-        RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, layout.finalNorm(), cache.rinv, 0, 1, dim, eps);
+        RmsNorm.forward(pool, cache.norm, 0, cache.x, 0, w, paramAt.finalNorm(), cache.rinv, 0, 1, dim, eps);
         Matmul.forward(pool, cache.logits, 0, cache.norm, 0, weightsT, lmHeadT, ldVocab, 1, dim, vocab);
         cache.length = position + 1;
         return cache.logits;

@@ -8,22 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where every Llama parameter lives in one flat float[] buffer, and its Hugging Face name and shape.
+ * Where every Llama parameter lives in one flat float[] buffer, and its Hugging Face name and shape:
+ * the parameters' half of llm.c's {@code ParameterTensors}, with one {@link Layer} of offsets per layer.
  *
  * <p>Per layer the q, k, v projections are adjacent, so together they form one [3·dim, dim] matrix
  * (one matmul for all three); gate and up are adjacent likewise ([2·ffn, dim]). The HF views stay
- * separate tensors over the same memory.
+ * separate tensors over the same memory. The gradient buffer has the same layout.
  */
 public final class ParameterLayout {
 
+    /** Offsets of one decoder layer's weights. */
+    public record Layer(int inputNorm, int qkv, int o, int postNorm, int gateUp, int down) {
+    }
+
     private final ModelConfig config;
     private final int embed;
-    private final int[] inputNorm;
-    private final int[] qkv;
-    private final int[] o;
-    private final int[] postNorm;
-    private final int[] gateUp;
-    private final int[] down;
+    private final Layer[] layers;
     private final int finalNorm;
     private final int lmHead;
     private final int size;
@@ -37,47 +37,16 @@ public final class ParameterLayout {
         this.config = config;
         long d = config.hiddenSize();
         long f = config.intermediateSize();
-        int layers = config.numHiddenLayers();
-        inputNorm = new int[layers];
-        qkv = new int[layers];
-        o = new int[layers];
-        postNorm = new int[layers];
-        gateUp = new int[layers];
-        down = new int[layers];
-        long at = 0;
-        embed = (int) at;
-        at += config.vocabSize() * d;
-        for (int l = 0; l < layers; l++) {
-            inputNorm[l] = checked(at);
-            at += d;
-            qkv[l] = checked(at);
-            at += 3 * d * d;
-            o[l] = checked(at);
-            at += d * d;
-            postNorm[l] = checked(at);
-            at += d;
-            gateUp[l] = checked(at);
-            at += 2 * f * d;
-            down[l] = checked(at);
-            at += d * f;
+        Offsets at = new Offsets("the model is too large for one float[] buffer; reduce hidden_size, layers or vocab_size");
+        embed = at.take(config.vocabSize() * d);
+        layers = new Layer[config.numHiddenLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new Layer(at.take(d), at.take(3 * d * d), at.take(d * d), at.take(d), at.take(2 * f * d),
+                    at.take(d * f));
         }
-        finalNorm = checked(at);
-        at += d;
-        if (config.tieWordEmbeddings()) {
-            lmHead = embed;
-        } else {
-            lmHead = checked(at);
-            at += config.vocabSize() * d;
-        }
-        size = checked(at);
-    }
-
-    private static int checked(long offset) {
-        if (offset > Integer.MAX_VALUE - 16) {
-            throw new InvalidInputException("model too large for one float[] buffer ("
-                    + offset + " parameters); reduce hidden_size, layers or vocab_size");
-        }
-        return (int) offset;
+        finalNorm = at.take(d);
+        lmHead = config.tieWordEmbeddings() ? embed : at.take(config.vocabSize() * d);
+        size = at.size();
     }
 
     public ModelConfig config() {
@@ -93,28 +62,9 @@ public final class ParameterLayout {
         return embed;
     }
 
-    public int inputNorm(int layer) {
-        return inputNorm[layer];
-    }
-
-    public int qkv(int layer) {
-        return qkv[layer];
-    }
-
-    public int o(int layer) {
-        return o[layer];
-    }
-
-    public int postNorm(int layer) {
-        return postNorm[layer];
-    }
-
-    public int gateUp(int layer) {
-        return gateUp[layer];
-    }
-
-    public int down(int layer) {
-        return down[layer];
+    /** The offsets of decoder layer {@code l}'s weights. */
+    public Layer layer(int l) {
+        return layers[l];
     }
 
     public int finalNorm() {
@@ -133,17 +83,18 @@ public final class ParameterLayout {
         int v = config.vocabSize();
         List<FloatTensor> out = new ArrayList<>();
         out.add(new FloatTensor("model.embed_tokens.weight" + suffix, new int[] {v, d}, buffer, embed));
-        for (int l = 0; l < config.numHiddenLayers(); l++) {
+        for (int l = 0; l < layers.length; l++) {
             String p = "model.layers." + l + ".";
-            out.add(new FloatTensor(p + "input_layernorm.weight" + suffix, new int[] {d}, buffer, inputNorm[l]));
-            out.add(new FloatTensor(p + "self_attn.q_proj.weight" + suffix, new int[] {d, d}, buffer, qkv[l]));
-            out.add(new FloatTensor(p + "self_attn.k_proj.weight" + suffix, new int[] {d, d}, buffer, qkv[l] + d * d));
-            out.add(new FloatTensor(p + "self_attn.v_proj.weight" + suffix, new int[] {d, d}, buffer, qkv[l] + 2 * d * d));
-            out.add(new FloatTensor(p + "self_attn.o_proj.weight" + suffix, new int[] {d, d}, buffer, o[l]));
-            out.add(new FloatTensor(p + "post_attention_layernorm.weight" + suffix, new int[] {d}, buffer, postNorm[l]));
-            out.add(new FloatTensor(p + "mlp.gate_proj.weight" + suffix, new int[] {f, d}, buffer, gateUp[l]));
-            out.add(new FloatTensor(p + "mlp.up_proj.weight" + suffix, new int[] {f, d}, buffer, gateUp[l] + f * d));
-            out.add(new FloatTensor(p + "mlp.down_proj.weight" + suffix, new int[] {d, f}, buffer, down[l]));
+            Layer w = layers[l];
+            out.add(new FloatTensor(p + "input_layernorm.weight" + suffix, new int[] {d}, buffer, w.inputNorm()));
+            out.add(new FloatTensor(p + "self_attn.q_proj.weight" + suffix, new int[] {d, d}, buffer, w.qkv()));
+            out.add(new FloatTensor(p + "self_attn.k_proj.weight" + suffix, new int[] {d, d}, buffer, w.qkv() + d * d));
+            out.add(new FloatTensor(p + "self_attn.v_proj.weight" + suffix, new int[] {d, d}, buffer, w.qkv() + 2 * d * d));
+            out.add(new FloatTensor(p + "self_attn.o_proj.weight" + suffix, new int[] {d, d}, buffer, w.o()));
+            out.add(new FloatTensor(p + "post_attention_layernorm.weight" + suffix, new int[] {d}, buffer, w.postNorm()));
+            out.add(new FloatTensor(p + "mlp.gate_proj.weight" + suffix, new int[] {f, d}, buffer, w.gateUp()));
+            out.add(new FloatTensor(p + "mlp.up_proj.weight" + suffix, new int[] {f, d}, buffer, w.gateUp() + f * d));
+            out.add(new FloatTensor(p + "mlp.down_proj.weight" + suffix, new int[] {d, f}, buffer, w.down()));
         }
         out.add(new FloatTensor("model.norm.weight" + suffix, new int[] {d}, buffer, finalNorm));
         if (!config.tieWordEmbeddings()) {

@@ -122,11 +122,7 @@ public final class Trainer implements AutoCloseable {
      */
     public float step(int[] tokens, int[] targets) {
         int perMicro = batch * seq;
-        if (tokens.length != targets.length || tokens.length == 0 || tokens.length % perMicro != 0) {
-            throw new InvalidInputException("a training step needs tokens and targets of equal length, a positive"
-                    + " multiple of batch x seq = " + perMicro + "; got " + tokens.length + " and " + targets.length);
-        }
-        int micro = tokens.length / perMicro;
+        int micro = microBatches(tokens, targets, "a training step");
         float lossScale = (float) (1.0 / tokens.length);
         forEachShard(s -> {
             Shard shard = shards[s];
@@ -156,11 +152,7 @@ public final class Trainer implements AutoCloseable {
     /** Mean loss over k·batch·seq tokens without a backward pass or any update. */
     public float evaluate(int[] tokens, int[] targets) {
         int perMicro = batch * seq;
-        if (tokens.length != targets.length || tokens.length == 0 || tokens.length % perMicro != 0) {
-            throw new InvalidInputException("evaluation needs tokens and targets of equal length, a positive"
-                    + " multiple of batch x seq = " + perMicro + "; got " + tokens.length + " and " + targets.length);
-        }
-        int micro = tokens.length / perMicro;
+        int micro = microBatches(tokens, targets, "evaluation");
         forEachShard(s -> {
             double sum = 0;
             for (int k = 0; k < micro; k++) {
@@ -170,6 +162,16 @@ public final class Trainer implements AutoCloseable {
             shardLoss[s] = sum;
         });
         return (float) (totalShardLoss() / tokens.length);
+    }
+
+    /** How many batch × seq micro-batches {@code tokens} holds; refuses what {@code what} cannot take. */
+    private int microBatches(int[] tokens, int[] targets, String what) {
+        int perMicro = batch * seq;
+        if (tokens.length != targets.length || tokens.length == 0 || tokens.length % perMicro != 0) {
+            throw new InvalidInputException(what + " needs tokens and targets of equal length, a positive"
+                    + " multiple of batch x seq = " + perMicro + "; got " + tokens.length + " and " + targets.length);
+        }
+        return tokens.length / perMicro;
     }
 
     /** Runs {@code work} for every shard: at once when each has threads of its own, else one after another. */

@@ -1,19 +1,22 @@
 package ai.chorus.engine.io;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import ai.chorus.engine.FloatTensor;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TrainingStateFileTest {
     @TempDir
@@ -58,21 +61,21 @@ class TrainingStateFileTest {
     void aDamagedFileIsReportedAsCorruptNamingIt() throws IOException {
         Path file = dir.resolve("state.safetensors");
         TrainingStateFile.save(file, Map.of("step", "1234"), moments(5));
-        byte[] clean = java.nio.file.Files.readAllBytes(file);
+        byte[] clean = Files.readAllBytes(file);
 
         byte[] flipped = clean.clone();
         flipped[flipped.length - 7] ^= 0x10; // a mantissa bit of the last tensor: still a valid float
-        java.nio.file.Files.write(file, flipped);
+        Files.write(file, flipped);
         assertThatThrownBy(() -> TrainingStateFile.loadInto(file, moments(99))).isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith(file.toString()).hasMessageContaining("corrupt");
         assertThatThrownBy(() -> TrainingStateFile.load(file)).hasMessageContaining("corrupt");
 
-        String header = new String(clean, java.nio.charset.StandardCharsets.ISO_8859_1);
-        java.nio.file.Files.write(file, header.replace("\"1234\"", "\"1235\"")
-                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        String header = new String(clean, StandardCharsets.ISO_8859_1);
+        Files.write(file, header.replace("\"1234\"", "\"1235\"")
+                .getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> TrainingStateFile.loadInto(file, moments(99))).hasMessageContaining("corrupt");
 
-        java.nio.file.Files.write(file, clean);
+        Files.write(file, clean);
         assertThat(TrainingStateFile.loadInto(file, moments(99))).isEqualTo(Map.of("step", "1234"));
     }
 

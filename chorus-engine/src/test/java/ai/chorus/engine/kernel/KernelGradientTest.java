@@ -4,6 +4,7 @@ import ai.chorus.engine.parallel.WorkerPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static ai.chorus.engine.kernel.GradCheck.assertClose;
@@ -71,7 +72,7 @@ class KernelGradientTest {
                 float[] ref = start.clone();
                 Matmul.gemm(POOL, rows, cols, depth, av, 0, ars, acs, b, 0, cols, inPlace, 0, cols, accumulate, false);
                 Matmul.gemm(POOL, rows, cols, depth, av, 0, ars, acs, b, 0, cols, packed, 0, cols, accumulate, true);
-                Matmul.gemmScalar(rows, cols, depth, av, 0, ars, acs, b, 0, cols, ref, 0, cols, accumulate);
+                ScalarKernels.gemm(rows, cols, depth, av, 0, ars, acs, b, 0, cols, ref, 0, cols, accumulate);
                 assertThat(packed).as("packed B, transposed A %s, accumulate %s", transposedA, accumulate)
                         .isEqualTo(inPlace);
                 assertClose("packed B vs scalar", packed, ref, 1e-5);
@@ -88,12 +89,12 @@ class KernelGradientTest {
         float[] y = new float[m * n];
         Matmul.forward(POOL, y, 0, x, 0, wT, 0, ld, m, k, n);
         float[] ref = new float[m * n];
-        Matmul.gemmScalar(m, n, k, x, 0, k, 1, wT, 0, ld, ref, 0, n, false);
+        ScalarKernels.gemm(m, n, k, x, 0, k, 1, wT, 0, ld, ref, 0, n, false);
         assertClose("y", y, ref, 1e-5);
         float[] dw = randomFloats(random, n * k, 1);
         float[] dwRef = dw.clone();
         Matmul.backwardWeight(POOL, dw, 0, y, 0, x, 0, m, k, n);
-        Matmul.gemmScalar(n, k, m, y, 0, 1, n, x, 0, k, dwRef, 0, k, true);
+        ScalarKernels.gemm(n, k, m, y, 0, 1, n, x, 0, k, dwRef, 0, k, true);
         assertClose("dW accumulated", dw, dwRef, 1e-5);
     }
 
@@ -163,7 +164,7 @@ class KernelGradientTest {
         new Attention(heads, headDim, seq, POOL.threads()).forward(POOL, out, 0, probs, 0, qkv, 0, batch, seq);
         float[] outRef = new float[out.length];
         float[] probsRef = new float[probs.length];
-        Attention.forwardScalar(outRef, probsRef, qkv, batch, seq, heads, headDim);
+        ScalarKernels.attentionForward(outRef, probsRef, qkv, batch, seq, heads, headDim);
         assertClose("out", out, outRef, 1e-5);
         assertClose("probs", probs, probsRef, 1e-5);
     }
@@ -199,7 +200,7 @@ class KernelGradientTest {
         CrossEntropy.forwardBackward(POOL, grad, 0, targets, 0, rows, vocab, losses2, 0, scale);
         assertThat(losses2).containsExactly(losses);
         double[] weights = new double[rows];
-        java.util.Arrays.fill(weights, scale);
+        Arrays.fill(weights, scale);
         assertClose("dlogits", grad, 0, numericGradient(l -> crossEntropy(l, targets, rows, vocab), ld, weights), TOL);
     }
 

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -76,7 +77,7 @@ public final class HfLogitsDump {
                 json.append(c == 0 ? "" : ",\n").append("  {\"model\": \"").append(where.replace("\\", "/"))
                         .append("\", \"batch\": ").append(batch).append(", \"seq\": ").append(seq)
                         .append(", \"vocab\": ").append(vocab).append(", \"logits\": \"case").append(c)
-                        .append(".logits.f32\", \"ids\": ").append(java.util.Arrays.toString(tokens)).append('}');
+                        .append(".logits.f32\", \"ids\": ").append(Arrays.toString(tokens)).append('}');
                 System.out.println("case " + c + ": " + dir + " " + batch + "x" + seq + " vocab " + vocab);
             }
         }

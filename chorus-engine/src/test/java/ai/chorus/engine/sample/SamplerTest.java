@@ -1,13 +1,16 @@
 package ai.chorus.engine.sample;
 
+import com.sun.management.ThreadMXBean;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Random;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
-
-import java.lang.management.ManagementFactory;
-import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 class SamplerTest {
     private static final float[] LOGITS = {1.0f, 2.5f, -0.5f, 2.0f, 0.0f, -3.0f, 1.5f, 0.7f};
@@ -131,8 +134,8 @@ class SamplerTest {
 
     @Test
     void allocatesNothingPerCallOnceWarm() {
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads =
+                (ThreadMXBean) ManagementFactory.getThreadMXBean();
         float[] logits = randomLogits(new Random(1), 4096);
         Sampler sampler = new Sampler(new Sampler.Settings(0.9, 50, 0.9), 1);
         Sampler plain = new Sampler(new Sampler.Settings(0.9, 0, 1.0), 1);
@@ -171,7 +174,7 @@ class SamplerTest {
             double e = expected[i] * DRAWS;
             chiSquare += (counts[i] - e) * (counts[i] - e) / e;
         }
-        assertThat(chiSquare).as("chi-square of %s", java.util.Arrays.toString(counts)).isLessThan(CHI_SQUARE_LIMIT);
+        assertThat(chiSquare).as("chi-square of %s", Arrays.toString(counts)).isLessThan(CHI_SQUARE_LIMIT);
     }
 
     private static int[] referenceAllowed(float[] logits, double temperature, int topK, double topP) {
@@ -179,7 +182,7 @@ class SamplerTest {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
         int k = topK == 0 ? logits.length : Math.min(topK, logits.length);
         double max = logits[order[0]];
         double mass = 0;
@@ -195,7 +198,7 @@ class SamplerTest {
                 break;
             }
         }
-        return java.util.Arrays.stream(order, 0, n).mapToInt(Integer::intValue).sorted().toArray();
+        return Arrays.stream(order, 0, n).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     private static double[] softmax(float[] logits, double temperature) {

@@ -1,9 +1,11 @@
 package ai.chorus.engine.testing;
 
-import java.nio.file.Path;
-import java.util.Locale;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The independent references some tests compare against — programs outside the JVM: PyTorch, Chromium,
@@ -75,6 +77,6 @@ public final class ExternalReference {
     /** Whether {@code program} names an executable file (a path) — for programs given as paths. */
     public static boolean executable(String program) {
         Path p = Path.of(program);
-        return java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.isExecutable(p);
+        return Files.isRegularFile(p) && Files.isExecutable(p);
     }
 }

@@ -1,11 +1,12 @@
 package ai.chorus.engine.testing;
 
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A missing reference skips a test outside CI and fails it, in one line, under CI=true. */
 class ExternalReferenceTest {
@@ -28,8 +29,8 @@ class ExternalReferenceTest {
         String before = System.getProperty(key);
         try {
             System.setProperty(key, "/nowhere/chromium");
-            org.assertj.core.api.Assertions.assertThat(ExternalReference.chromium()).isEqualTo("/nowhere/chromium");
-            org.assertj.core.api.Assertions.assertThat(ExternalReference.executable(ExternalReference.chromium()))
+            assertThat(ExternalReference.chromium()).isEqualTo("/nowhere/chromium");
+            assertThat(ExternalReference.executable(ExternalReference.chromium()))
                     .isFalse();
         } finally {
             if (before == null) {
@@ -38,7 +39,7 @@ class ExternalReferenceTest {
                 System.setProperty(key, before);
             }
         }
-        org.assertj.core.api.Assertions.assertThat(ExternalReference.program("nothing-set-here", "/usr/bin/x"))
+        assertThat(ExternalReference.program("nothing-set-here", "/usr/bin/x"))
                 .isEqualTo("/usr/bin/x");
     }
 }

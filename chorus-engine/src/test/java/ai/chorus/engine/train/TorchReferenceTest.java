@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -118,7 +119,7 @@ class TorchReferenceTest {
         int floats = 0;
         for (FloatTensor p : model.parameters()) {
             tensors.append(tensors.length() == 0 ? "" : ",").append("{\"name\":\"").append(p.name())
-                    .append("\",\"shape\":").append(java.util.Arrays.toString(p.shape())).append('}');
+                    .append("\",\"shape\":").append(Arrays.toString(p.shape())).append('}');
             floats += p.size();
         }
         String manifest = String.format(Locale.ROOT, "{\"config\":{\"hidden_size\":%d,\"intermediate_size\":%d,"

@@ -8,6 +8,7 @@ import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.optim.LrSchedule;
 import ai.chorus.engine.parallel.WorkerPool;
+import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -220,7 +221,7 @@ class TrainerTest {
 
     @Test
     void steadyStateTrainingAllocatesAlmostNothing() {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         LlamaModel model = LlamaModel.initialized(SMALL, 2);
         try (WorkerPool pool = new WorkerPool(2)) {
             Trainer trainer = new Trainer(model, TrainConfig.peerDefaults(1e-3), pool, 4, 20); // two shards
@@ -246,7 +247,7 @@ class TrainerTest {
         }
     }
 
-    private static long allocatedByAllThreads(com.sun.management.ThreadMXBean mx) {
+    private static long allocatedByAllThreads(ThreadMXBean mx) {
         long sum = 0;
         for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
             sum += Math.max(0, b);
