@@ -6,8 +6,8 @@ package ai.chorus.core.mix;
  * by their posterior, P(j | x_&lt;t) ∝ prior_j · Π_s p_j(x_s | x_&lt;s) renormalised over the running set
  * (BTM's posterior router, restricted to the experts whose likelihoods exist). All K run while the
  * context holds fewer than {@code warmup} tokens; from then on, before each token, only the {@code keep}
- * heaviest go on, and an expert whose posterior weight among the running ones falls below
- * {@code threshold} stops (0 disables; the heaviest never stops).
+ * heaviest go on, and then an expert whose posterior weight among the running ones (renormalised over those
+ * that go on) falls below {@code threshold} stops (0 disables; the heaviest never stops).
  * An expert that has stopped is never asked again, so no expert is ever switched in mid-window: the cost
  * is the tokens each expert reads, with no prefill, and the router reads only likelihoods that the running
  * experts produced. The router keeps no state: the running set at a context length is replayed from the
@@ -102,6 +102,8 @@ public final class AdaptiveRouter implements SparseRouter {
             posterior(context, t, alive, scratch);
             if (t >= warmup && Long.bitCount(alive) > keep) {
                 alive = topSet(scratch, alive, keep);
+                // the threshold is a weight among the experts that go on, not among those just cut
+                posterior(context, t, alive, scratch);
             }
             if (threshold > 0 && t >= warmup) {
                 int best = Weights.argmax(scratch);
