@@ -81,7 +81,7 @@ class SoftCrossEntropyTest {
     }
 
     /** A random teacher (softmax of scaled gaussians, one zero probability per row) and its top m. */
-    private Batch batch(int rows, int vocab, int m) {
+    static Batch batch(Random random, int rows, int vocab, int m) {
         float[] logits = randomFloats(random, rows * vocab, 2);
         int[] targets = new int[rows];
         float[] probs = new float[rows * vocab];
@@ -157,7 +157,7 @@ class SoftCrossEntropyTest {
     }
 
     /** One call of the kernel: returns the per-row losses; {@code logits} is overwritten when backward. */
-    private static float[] call(SoftCrossEntropy sce, WorkerPool pool, Batch b, Layout layout, float[] logits,
+    static float[] call(SoftCrossEntropy sce, WorkerPool pool, Batch b, Layout layout, float[] logits,
                                 float alpha, float temperature, float scale, boolean backward) {
         float[] losses = new float[b.rows()];
         if (layout == Layout.SPARSE) {
@@ -198,7 +198,7 @@ class SoftCrossEntropyTest {
     @MethodSource("cases")
     void lossMatchesTheDefinitionAndGradientMatchesFiniteDifferences(Layout layout, float temperature, float alpha) {
         int rows = 5, vocab = 45, m = 7; // 45: a vector tail; 7 of 45 given, 38 share the rest
-        Batch b = batch(rows, vocab, m);
+        Batch b = batch(random, rows, vocab, m);
         SoftCrossEntropy sce = new SoftCrossEntropy(vocab);
         double[] teacher = b.denseTeacher(layout);
         double[] zd = toDouble(b.logits());
@@ -219,7 +219,7 @@ class SoftCrossEntropyTest {
     @Test
     void alphaZeroIsCrossEntropyBitForBit() {
         int rows = 19, vocab = 77;
-        Batch b = batch(rows, vocab, 5);
+        Batch b = batch(random, rows, vocab, 5);
         float scale = 1f / 64;
         float[] ceLoss = new float[rows];
         float[] ceGrad = b.logits().clone();
@@ -238,7 +238,7 @@ class SoftCrossEntropyTest {
     @Test
     void aStudentEqualToItsTeacherHasNoSoftLossAndNoSoftGradientAtAnyTemperature() {
         int rows = 6, vocab = 50;
-        Batch b = batch(rows, vocab, 3);
+        Batch b = batch(random, rows, vocab, 3);
         // teacher = softmax(z): then p_T = softmax(z/T) = q_T for every T
         float[] logProbs = new float[rows * vocab];
         for (int r = 0; r < rows; r++) {
@@ -265,7 +265,7 @@ class SoftCrossEntropyTest {
     @Test
     void theSoftLossIsNeverNegative() {
         int rows = 40, vocab = 33;
-        Batch b = batch(rows, vocab, 4);
+        Batch b = batch(random, rows, vocab, 4);
         SoftCrossEntropy sce = new SoftCrossEntropy(vocab);
         for (Layout layout : Layout.values()) {
             float[] losses = call(sce, POOL, b, layout, b.logits().clone(), 1f, 2f, 0, false);
@@ -278,7 +278,7 @@ class SoftCrossEntropyTest {
     @Test
     void aSparseTeacherGivingEveryTokenIsTheFullTeacher() {
         int rows = 9, vocab = 40;
-        Batch b = batch(rows, vocab, vocab); // m = vocab: the whole distribution, sorted by probability
+        Batch b = batch(random, rows, vocab, vocab); // m = vocab: the whole distribution, sorted by probability
         SoftCrossEntropy sce = new SoftCrossEntropy(vocab);
         for (float t : new float[] {1f, 2f}) {
             float[] full = b.logits().clone();
@@ -297,7 +297,7 @@ class SoftCrossEntropyTest {
     @Test
     void bitIdenticalForOneTwoAndThreeThreads() {
         int rows = 50, vocab = 67; // several tasks of 8 rows, a vector tail
-        Batch b = batch(rows, vocab, 6);
+        Batch b = batch(random, rows, vocab, 6);
         for (Layout layout : Layout.values()) {
             float[] oneGrad = b.logits().clone();
             float[] oneLoss;
@@ -320,24 +320,24 @@ class SoftCrossEntropyTest {
         int rows = 12, vocab = 30, m = 4;
         SoftCrossEntropy sce = new SoftCrossEntropy(vocab);
         // sparse: mass > 1, NaN, a repeated id, an id out of range
-        Batch b = batch(rows, vocab, m);
+        Batch b = batch(random, rows, vocab, m);
         assertRefused(sce, b, Layout.SPARSE, () -> b.topLogProbs()[9 * m + 1] = -0.01f, "row 9 ", "> 1");
-        assertRefused(sce, batch(rows, vocab, m), Layout.SPARSE, null, null, null); // a fresh valid batch passes
-        Batch c = batch(rows, vocab, m);
+        assertRefused(sce, batch(random, rows, vocab, m), Layout.SPARSE, null, null, null); // a fresh valid batch passes
+        Batch c = batch(random, rows, vocab, m);
         assertRefused(sce, c, Layout.SPARSE, () -> c.topLogProbs()[3 * m + 2] = Float.NaN, "row 3 ", "NaN");
-        Batch d = batch(rows, vocab, m);
+        Batch d = batch(random, rows, vocab, m);
         assertRefused(sce, d, Layout.SPARSE, () -> d.ids()[11 * m + 3] = d.ids()[11 * m], "row 11 ", "twice");
-        Batch e = batch(rows, vocab, m);
+        Batch e = batch(random, rows, vocab, m);
         assertRefused(sce, e, Layout.SPARSE, () -> e.ids()[0] = vocab, "row 0 ", "out of range");
         // full: a negative probability, NaN, mass > 1; the lowest bad row is named
-        Batch f = batch(rows, vocab, m);
+        Batch f = batch(random, rows, vocab, m);
         assertRefused(sce, f, Layout.PROBABILITIES, () -> {
             f.probs()[7 * vocab + 5] = -1e-3f;
             f.probs()[10 * vocab] = Float.NaN;
         }, "row 7 ", ">= 0");
-        Batch g = batch(rows, vocab, m);
+        Batch g = batch(random, rows, vocab, m);
         assertRefused(sce, g, Layout.PROBABILITIES, () -> g.probs()[2 * vocab + 29] += 0.5f, "row 2 ", "not 1");
-        Batch h = batch(rows, vocab, m);
+        Batch h = batch(random, rows, vocab, m);
         assertRefused(sce, h, Layout.LOG_PROBABILITIES, () -> h.logProbs()[4 * vocab] = Float.NaN, "row 4 ", "NaN");
     }
 
@@ -357,7 +357,7 @@ class SoftCrossEntropyTest {
 
     @Test
     void alphaAndTemperatureOutOfRangeAreRefused() {
-        Batch b = batch(2, 10, 2);
+        Batch b = batch(random, 2, 10, 2);
         SoftCrossEntropy sce = new SoftCrossEntropy(10);
         for (float alpha : new float[] {-0.1f, 1.5f, Float.NaN}) {
             assertThatThrownBy(() -> call(sce, POOL, b, Layout.SPARSE, b.logits().clone(), alpha, 1f, 1f, true))
@@ -373,7 +373,7 @@ class SoftCrossEntropyTest {
     void steadyStateForwardBackwardAllocatesAlmostNothing() {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         int rows = 32, vocab = 256;
-        Batch b = batch(rows, vocab, 16);
+        Batch b = batch(random, rows, vocab, 16);
         SoftCrossEntropy sce = new SoftCrossEntropy(vocab);
         float[] z = new float[rows * vocab];
         float[] losses = new float[rows];
