@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 tools/torch_reference.py DIR [--steps N]
        /usr/bin/python3 tools/torch_reference.py --moe DIR     (Mixtral's sparse MoE block, see moe_main)
-       /usr/bin/python3 tools/torch_reference.py --distill DIR (the distillation loss, see distill_main)
+       /usr/bin/python3 tools/torch_reference.py --distill DIR... (the distillation loss, see distill_main)
 
 DIR holds what the Java test wrote:
   manifest.json  {"config": {hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
@@ -169,7 +169,8 @@ def main():
         moe_main(sys.argv[2])
         return
     if sys.argv[1] == "--distill":
-        distill_main(sys.argv[2])
+        for folder in sys.argv[2:]:  # several cases, one torch import
+            distill_main(folder)
         return
     folder = sys.argv[1]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 0

@@ -5,8 +5,7 @@ import ai.chorus.engine.kernel.SoftCrossEntropyTest.Layout;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.testing.ExternalReference;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +13,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -34,44 +35,61 @@ class SoftCrossEntropyTorchReferenceTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}, T = {1}, alpha = {2}")
-    @CsvSource({"PROBABILITIES, 1, 0.5", "LOG_PROBABILITIES, 2, 0.7", "SPARSE, 1, 0.5", "SPARSE, 2, 0.3",
-            "SPARSE, 2, 1"})
-    void lossAndGradientMatchTorch(Layout layout, float temperature, float alpha) throws Exception {
+    /** One comparison: a teacher layout, T and α. */
+    private record Case(Layout layout, float temperature, float alpha) {
+    }
+
+    private static final List<Case> CASES = List.of(new Case(Layout.PROBABILITIES, 1, 0.5f),
+            new Case(Layout.LOG_PROBABILITIES, 2, 0.7f), new Case(Layout.SPARSE, 1, 0.5f),
+            new Case(Layout.SPARSE, 2, 0.3f), new Case(Layout.SPARSE, 2, 1f));
+
+    @Test
+    void lossAndGradientMatchTorch() throws Exception {
         Path script = findScript();
         ExternalReference.require(script != null, "tools/torch_reference.py not found from "
                 + Path.of("").toAbsolutePath());
         ExternalReference.require(torchAvailable(), PYTHON + " cannot import torch");
 
         int rows = 13, vocab = 70, m = 9;
-        Batch b = SoftCrossEntropyTest.batch(new Random(5), rows, vocab, m);
-        Files.writeString(dir.resolve("distill.json"), String.format(Locale.ROOT,
-                "{\"rows\":%d,\"vocab\":%d,\"alpha\":%s,\"temperature\":%s,\"layout\":\"%s\",\"m\":%d}",
-                rows, vocab, alpha, temperature, layout.name().toLowerCase(Locale.ROOT), m));
-        Files.write(dir.resolve("logits.bin"), floats(b.logits()));
-        Files.write(dir.resolve("targets.bin"), ints(b.targets()));
-        switch (layout) {
-            case PROBABILITIES -> Files.write(dir.resolve("teacher.bin"), floats(b.probs()));
-            case LOG_PROBABILITIES -> Files.write(dir.resolve("teacher.bin"), floats(b.logProbs()));
-            case SPARSE -> {
-                Files.write(dir.resolve("ids.bin"), ints(b.ids()));
-                Files.write(dir.resolve("logp.bin"), floats(b.topLogProbs()));
+        List<String> command = new ArrayList<>(List.of(PYTHON, script.toString(), "--distill"));
+        List<Batch> batches = new ArrayList<>();
+        for (int c = 0; c < CASES.size(); c++) { // one python for all cases: importing torch is the slow part
+            Case k = CASES.get(c);
+            Path d = Files.createDirectory(dir.resolve("case" + c));
+            Batch b = SoftCrossEntropyTest.batch(new Random(5 + c), rows, vocab, m);
+            batches.add(b);
+            Files.writeString(d.resolve("distill.json"), String.format(Locale.ROOT,
+                    "{\"rows\":%d,\"vocab\":%d,\"alpha\":%s,\"temperature\":%s,\"layout\":\"%s\",\"m\":%d}",
+                    rows, vocab, k.alpha(), k.temperature(), k.layout().name().toLowerCase(Locale.ROOT), m));
+            Files.write(d.resolve("logits.bin"), floats(b.logits()));
+            Files.write(d.resolve("targets.bin"), ints(b.targets()));
+            switch (k.layout()) {
+                case PROBABILITIES -> Files.write(d.resolve("teacher.bin"), floats(b.probs()));
+                case LOG_PROBABILITIES -> Files.write(d.resolve("teacher.bin"), floats(b.logProbs()));
+                case SPARSE -> {
+                    Files.write(d.resolve("ids.bin"), ints(b.ids()));
+                    Files.write(d.resolve("logp.bin"), floats(b.topLogProbs()));
+                }
             }
+            command.add(d.toString());
         }
-        Process p = new ProcessBuilder(PYTHON, script.toString(), "--distill", dir.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
 
-        float[] grad = b.logits().clone();
-        float[] losses;
         try (WorkerPool pool = new WorkerPool(2)) {
-            losses = SoftCrossEntropyTest.call(new SoftCrossEntropy(vocab), pool, b, layout, grad, alpha,
-                    temperature, 1f / rows, true);
+            for (int c = 0; c < CASES.size(); c++) {
+                Case k = CASES.get(c);
+                Batch b = batches.get(c);
+                float[] grad = b.logits().clone();
+                float[] losses = SoftCrossEntropyTest.call(new SoftCrossEntropy(vocab), pool, b, k.layout(), grad,
+                        k.alpha(), k.temperature(), 1f / rows, true);
+                Path d = dir.resolve("case" + c);
+                compare(k + ": per-row loss", losses, readDoubles(d.resolve("losses.bin")));
+                compare(k + ": dlogits", grad, readDoubles(d.resolve("grads.bin")));
+            }
         }
-        compare("per-row loss", losses, readDoubles(dir.resolve("losses.bin")));
-        compare("dlogits", grad, readDoubles(dir.resolve("grads.bin")));
     }
 
     /** Relative error of the whole tensor and of its largest element, as MoeTorchReferenceTest checks. */
