@@ -3,6 +3,7 @@
 
 Usage: /usr/bin/python3 tools/torch_reference.py DIR [--steps N]
        /usr/bin/python3 tools/torch_reference.py --moe DIR     (Mixtral's sparse MoE block, see moe_main)
+       /usr/bin/python3 tools/torch_reference.py --distill DIR... (the distillation loss, see distill_main)
 
 DIR holds what the Java test wrote:
   manifest.json  {"config": {hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
@@ -128,9 +129,48 @@ def moe_main(folder):
     print(json.dumps({"balance": balance.item(), "hf_aux": hf_aux.item()}))
 
 
+def distill_main(folder):
+    """DIR/distill.json {"rows", "vocab", "alpha", "temperature", "layout": "probabilities" | "log_probabilities"
+    | "sparse", "m"}; logits.bin float32 [rows, vocab]; targets.bin int32 [rows]; the teacher: teacher.bin
+    float32 [rows, vocab] (full layouts), or ids.bin int32 and logp.bin float32 [rows, m] (sparse: the
+    remaining mass 1 - sum exp(logp) spread evenly over the vocab - m other tokens). In float64 with torch's
+    own kl_div / log_softmax / cross_entropy: p_T = softmax(log p / T), q_T = log_softmax(z / T),
+    L = alpha * T^2 * kl_div(q_T, p_T, batchmean) + (1 - alpha) * cross_entropy(z, labels) (Hinton's T^2).
+    Writes losses.bin (float64 [rows], per-row loss) and grads.bin (float64 [rows, vocab], dL/dz of the
+    mean); prints {"loss": L}."""
+    man = json.load(open(os.path.join(folder, "distill.json")))
+    R, V, alpha, T = man["rows"], man["vocab"], man["alpha"], man["temperature"]
+    read = lambda name, dt: np.fromfile(os.path.join(folder, name), dtype=dt)
+    z = torch.from_numpy(read("logits.bin", "<f4").astype(np.float64)).view(R, V).requires_grad_(True)
+    labels = torch.from_numpy(read("targets.bin", "<i4").astype(np.int64))
+    if man["layout"] == "sparse":
+        m = man["m"]
+        ids = torch.from_numpy(read("ids.bin", "<i4").astype(np.int64)).view(R, m)
+        top = torch.from_numpy(read("logp.bin", "<f4").astype(np.float64)).view(R, m).exp()
+        rest = (1 - top.sum(-1, keepdim=True)).clamp(min=0) / (V - m) if m < V else torch.zeros(R, 1, dtype=torch.float64)
+        p = rest.expand(R, V).clone().scatter(1, ids, top)
+    else:
+        t = torch.from_numpy(read("teacher.bin", "<f4").astype(np.float64)).view(R, V)
+        p = t if man["layout"] == "probabilities" else t.exp()
+    p_t = F.softmax(p.log() / T, dim=-1)  # p^(1/T), renormalised; log 0 = -inf gives 0
+    log_q_t = F.log_softmax(z / T, dim=-1)
+    kl_rows = F.kl_div(log_q_t, p_t, reduction="none").sum(-1)
+    ce_rows = F.cross_entropy(z, labels, reduction="none")
+    loss = alpha * T * T * F.kl_div(log_q_t, p_t, reduction="batchmean") + (1 - alpha) * F.cross_entropy(z, labels)
+    loss.backward()
+    (alpha * T * T * kl_rows + (1 - alpha) * ce_rows).detach().numpy().astype("<f8").tofile(
+        os.path.join(folder, "losses.bin"))
+    z.grad.numpy().astype("<f8").tofile(os.path.join(folder, "grads.bin"))
+    print(json.dumps({"loss": loss.item()}))
+
+
 def main():
     if sys.argv[1] == "--moe":
         moe_main(sys.argv[2])
+        return
+    if sys.argv[1] == "--distill":
+        for folder in sys.argv[2:]:  # several cases, one torch import
+            distill_main(folder)
         return
     folder = sys.argv[1]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 0
