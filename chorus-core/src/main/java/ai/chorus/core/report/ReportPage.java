@@ -8,6 +8,10 @@ import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.eval.PairedBootstrap;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -37,6 +41,8 @@ final class ReportPage {
 
     /** Known perplexity keys in the order the table lists them, with readable names. */
     private static final Map<String, String> MODEL_NAMES = new LinkedHashMap<>();
+    /** The page's style sheet, inlined so the page stays one self-contained file. */
+    private static final String CSS = resource("report.css");
 
     static {
         MODEL_NAMES.put("seed", "Seed model (branch point)");
@@ -807,70 +813,14 @@ final class ReportPage {
         return String.format(Locale.ROOT, "#%02x%02x%02x", c.getRed(), c.getGreen(), c.getBlue());
     }
 
-    private static final String CSS = """
-            :root { --ink:#22272e; --muted:#6b7280; --line:#e5e7eb; --bg:#f7f7f5; --card:#fff;
-                    --better:#15803d; --worse:#b91c1c; --accent:#2563eb; }
-            * { box-sizing: border-box; }
-            html { background: var(--bg); }
-            body { margin: 0; color: var(--ink); font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI",
-                   Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
-            main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 64px; }
-            .masthead { border-bottom: 1px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
-            .kicker { text-transform: uppercase; letter-spacing: .12em; font-size: 12px; color: var(--accent);
-                      margin: 0; font-weight: 600; }
-            h1 { font-size: 32px; margin: 4px 0 6px; letter-spacing: -.01em; }
-            h2 { font-size: 22px; margin: 0 0 4px; }
-            h3 { font-size: 15px; margin: 22px 0 8px; color: var(--muted); text-transform: uppercase;
-                 letter-spacing: .06em; }
-            nav { margin-top: 12px; display: flex; gap: 18px; flex-wrap: wrap; font-size: 14px; }
-            nav a { color: var(--accent); text-decoration: none; }
-            nav a:hover { text-decoration: underline; }
-            section { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
-                      padding: 24px 28px; margin: 24px 0; }
-            .lede { color: var(--muted); margin: 0 0 16px; max-width: 820px; }
-            .meta { color: var(--muted); font-size: 14px; margin: 8px 0; }
-            .note { color: var(--muted); font-size: 13px; }
-            .callout { background: #fffbeb; border: 1px solid #fde68a; border-radius: 8px; padding: 12px 16px; }
-            .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; margin: 8px 0 12px; }
-            .card { border: 1px solid var(--line); border-top: 4px solid var(--muted); border-radius: 8px;
-                    padding: 14px 18px; }
-            .card-title { font-size: 13px; color: var(--muted); }
-            .card-value { font-size: 36px; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.2; }
-            .card-sub { font-size: 14px; color: var(--muted); }
-            .verdict { font-size: 16px; margin: 12px 0 4px; }
-            .better { color: var(--better); font-weight: 600; }
-            .worse { color: var(--worse); font-weight: 600; }
-            .neutral { color: var(--muted); font-weight: 600; }
-            .card-claim { font-size: 14px; margin-top: 2px; }
-            table { border-collapse: collapse; width: 100%; font-size: 14px; }
-            table.data th, table.data td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
-                                           vertical-align: top; }
-            table.data thead th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase;
-                                  letter-spacing: .04em; border-bottom: 2px solid var(--line); }
-            table.data tr.key-row td { background: #f8fafc; }
-            table.compact { max-width: 820px; margin-top: 8px; }
-            .num { text-align: right !important; font-variant-numeric: tabular-nums; white-space: nowrap; }
-            code { font: 12.5px/1.4 "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
-                   background: #f3f4f6; padding: 1px 5px; border-radius: 4px; }
-            figure.chart { margin: 8px 0 16px; }
-            figure.chart svg.plot { display: block; width: 100%; height: auto; }
-            figure.wide { max-width: 100%; }
-            figure.narrow { max-width: 720px; }
-            figcaption { font-size: 13px; color: var(--muted); margin-top: 2px; }
-            .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px 18px; }
-            .grid figure.chart { margin: 0; }
-            .chip { display: inline-block; background: #eff6ff; color: #1e40af; border-radius: 999px;
-                    padding: 0 8px; margin: 1px 3px 2px 0; font-size: 12.5px; }
-            .label { display: inline-block; margin-right: 6px; white-space: nowrap; }
-            td.terms { max-width: 420px; }
-            .config { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px 24px; }
-            table.kv th, table.kv td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--line);
-                                       font-size: 13px; vertical-align: top; }
-            table.kv th { font-weight: 500; color: var(--muted); white-space: nowrap; }
-            table.kv td { word-break: break-word; font-variant-numeric: tabular-nums; }
-            footer { color: var(--muted); font-size: 13px; margin-top: 32px; }
-            @media print { html, section { background: #fff; } section { break-inside: avoid-page; border: 0; }
-                           figure.chart, tr { break-inside: avoid; } nav { display: none; } }
-            @media (max-width: 760px) { .cards { grid-template-columns: 1fr; } main { padding: 16px; } }
-            """;
+    private static String resource(String name) {
+        try (InputStream in = ReportPage.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the classpath beside " + ReportPage.class);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
