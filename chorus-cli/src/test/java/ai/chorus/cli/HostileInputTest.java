@@ -3,7 +3,6 @@ package ai.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
-import ai.chorus.core.train.TrainJob;
 import ai.chorus.engine.io.Checkpoints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

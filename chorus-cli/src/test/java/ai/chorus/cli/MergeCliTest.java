@@ -3,7 +3,6 @@ package ai.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.data.ShardReader;
-import ai.chorus.core.merge.MergeStep;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.engine.ModelConfig;

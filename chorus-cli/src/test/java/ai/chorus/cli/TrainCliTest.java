@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.TokenizerFiles;
-import ai.chorus.core.train.TrainJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -115,6 +115,9 @@ class EvalStepTest {
         }
         assertThat(domainTokens).isEqualTo(json.get("test_tokens").asLong());
         JsonNode cost = json.get("experts_per_token");
+        // a single model runs one expert per token, written as the integer 1 (as before the file had a record)
+        assertThat(cost.get("seed").isInt()).isTrue();
+        assertThat(cost.get("expert_0").isInt()).isTrue();
         // one expert per token, plus the prefill of each expert switched in mid-window
         assertThat(cost.get("centroid_k1").asDouble()).isBetween(1.0, 2.0);
         assertThat(cost.get("adaptive").asDouble()).isBetween(1.0, (double) EXPERTS);
