@@ -53,7 +53,6 @@ public final class RunFingerprints {
     public static final String DATA = "data";
     public static final String CLUSTERS = "clusters";
     public static final String SEED = "seed";
-    public static final String MODELS = "models";
     private static final Logger LOG = LoggerFactory.getLogger(RunFingerprints.class);
 
     private final RunDir run;
