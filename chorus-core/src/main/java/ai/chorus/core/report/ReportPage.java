@@ -1,6 +1,11 @@
 package ai.chorus.core.report;
 
 import static ai.chorus.core.report.Html.escape;
+import static ai.chorus.core.report.ReportRows.ADAPTIVE;
+import static ai.chorus.core.report.ReportRows.DENSE;
+import static ai.chorus.core.report.ReportRows.ENSEMBLE;
+import static ai.chorus.core.report.ReportRows.HYBRID;
+import static ai.chorus.core.report.ReportRows.RANDOM;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterSummary;
@@ -30,36 +35,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
 
 /** Composes the report: one self-contained HTML page, styled inline, every chart an inline SVG. */
 final class ReportPage {
-    /** The three the page compares throughout: results.json keys and how they are called. */
-    static final String DENSE = "dense";
-    static final String ENSEMBLE = "centroid_k2";
-    /** The same cost as {@link #ENSEMBLE}, better routed: the headline's second card when eval scored it. */
-    static final String HYBRID = "hybrid";
-    static final String RANDOM = "random_split";
-    /**
-     * The sparse router the project claims (issue 22): every expert starts a window, each stops once its posterior
-     * weight falls below a threshold. The page compares it with dense wherever eval scored it, else centroid k = 2.
-     */
-    static final String ADAPTIVE = "adaptive";
-
-    /** Known perplexity keys in the order the table lists them, with readable names. */
-    private static final Map<String, String> MODEL_NAMES = new LinkedHashMap<>();
     /** The page's style sheet, inlined so the page stays one self-contained file. */
     private static final String CSS = resource("report.css");
-
-    static {
-        MODEL_NAMES.put("seed", "Seed model (branch point)");
-        MODEL_NAMES.put(DENSE, "Dense baseline (compute-matched)");
-        MODEL_NAMES.put("centroid_k1", "Centroid router, k = 1");
-        MODEL_NAMES.put(ADAPTIVE, "Adaptive router (every expert starts, each stops below a posterior threshold)");
-        MODEL_NAMES.put(ENSEMBLE, "Centroid router, k = 2");
-        MODEL_NAMES.put("centroid_kall", "Centroid router, all experts");
-        MODEL_NAMES.put(HYBRID, "Hybrid router, k = 2 (centroid picks, posterior weighs)");
-        MODEL_NAMES.put("posterior", "Posterior router (BTM)");
-        MODEL_NAMES.put("uniform", "Uniform ensemble");
-        MODEL_NAMES.put("oracle", "Oracle routing (true cluster; analysis only)");
-        MODEL_NAMES.put(RANDOM, "Random-split ensemble (ablation)");
-    }
 
     private final ReportInputs in;
     private final Instant now;
@@ -258,14 +235,14 @@ final class ReportPage {
         Map<String, double[]> ci = orEmpty(results.vsDenseCi95());
         Map<String, Double> change = orEmpty(results.vsDense());
         List<String> keys = new ArrayList<>();
-        for (String known : MODEL_NAMES.keySet()) {
+        for (String known : ReportRows.NAMES.keySet()) {
             if (!known.equals(DENSE) && !known.equals("seed")) {
                 keys.add(known);
             }
         }
         for (String k : ci.keySet()) {
             if (!keys.contains(k) && !k.equals("seed") && !k.startsWith(EvalStep.MERGED_PREFIX)
-                    && expertIndex(k) == Integer.MAX_VALUE) {
+                    && ReportRows.expertIndex(k) == Integer.MAX_VALUE) {
                 keys.add(k);
             }
         }
@@ -303,18 +280,18 @@ final class ReportPage {
         Map<String, Number> cost = orEmpty(results.expertsPerToken());
         Map<String, Double> accuracy = orEmpty(results.routingAccuracy());
         List<String> keys = new ArrayList<>();
-        for (String known : MODEL_NAMES.keySet()) {
+        for (String known : ReportRows.NAMES.keySet()) {
             if (ppl.containsKey(known)) {
                 keys.add(known);
             }
         }
         List<String> rest = new ArrayList<>();
         for (String k : ppl.keySet()) {
-            if (!MODEL_NAMES.containsKey(k)) {
+            if (!ReportRows.NAMES.containsKey(k)) {
                 rest.add(k);
             }
         }
-        rest.sort(Comparator.comparingInt(ReportPage::expertIndex)
+        rest.sort(Comparator.comparingInt(ReportRows::expertIndex)
                 .thenComparing(k -> k.startsWith(EvalStep.MERGED_PREFIX)) // merged models last
                 .thenComparing(Comparator.naturalOrder()));
         keys.addAll(rest);
@@ -328,7 +305,7 @@ final class ReportPage {
         for (String k : keys) {
             double v = results.perplexityOf(k);
             String rowClass = k.equals(DENSE) || k.equals(ensembleKey()) || k.equals(RANDOM) ? " class=\"key-row\"" : "";
-            out.append("<tr").append(rowClass).append("><td>").append(escape(modelName(k))).append("</td><td><code>")
+            out.append("<tr").append(rowClass).append("><td>").append(escape(ReportRows.name(k))).append("</td><td><code>")
                     .append(escape(k)).append("</code></td><td class=\"num\">")
                     .append(v == best ? "<b>" + Html.number(v) + "</b>" : Html.number(v)).append("</td><td class=\"num\">");
             if (Double.isFinite(v) && Double.isFinite(dense) && !k.equals(DENSE)) {
@@ -338,7 +315,7 @@ final class ReportPage {
             out.append("</td><td class=\"num\">");
             results.interval(k).ifPresent(c -> out.append(Html.percentInterval(c.low(), c.high())));
             String experts = cost.get(k) != null ? expertsPerToken(cost.get(k).doubleValue())
-                    : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+                    : ReportRows.expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
             out.append("</td><td class=\"num\">").append(escape(experts))
                     .append("</td><td class=\"num\">")
                     .append(accuracy.get(k) != null ? Html.percent(accuracy.get(k)) : "")
@@ -352,34 +329,6 @@ final class ReportPage {
     /** Whole numbers as they are; an average (posterior routing) with two decimals. */
     private static String expertsPerToken(double value) {
         return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.2f", value);
-    }
-
-    private static String modelName(String key) {
-        if (key.endsWith(EvalStep.DOCUMENT_MEMORY_SUFFIX)) {
-            return modelName(key.substring(0, key.length() - EvalStep.DOCUMENT_MEMORY_SUFFIX.length()))
-                    + ", router with document memory (information the dense model does not get)";
-        }
-        String known = MODEL_NAMES.get(key);
-        if (known != null) {
-            return known;
-        }
-        if (key.startsWith(EvalStep.MERGED_PREFIX)) {
-            return "Merged model " + key.substring(EvalStep.MERGED_PREFIX.length());
-        }
-        int e = expertIndex(key);
-        return e < Integer.MAX_VALUE ? "Expert " + e + " alone" : key;
-    }
-
-    /** The N of "expert_N"; MAX_VALUE for other keys, so experts sort first among the rest. */
-    private static int expertIndex(String key) {
-        if (key.startsWith("expert_")) {
-            try {
-                return Integer.parseInt(key.substring("expert_".length()));
-            } catch (NumberFormatException e) {
-                return Integer.MAX_VALUE;
-            }
-        }
-        return Integer.MAX_VALUE;
     }
 
     // ---------------------------------------------------------------- 2. per domain
@@ -443,7 +392,7 @@ final class ReportPage {
         // Only the best merged model: a sweep leaves many, and the worst would flatten every other bar.
         String merged = bestMerged(in.results());
         if (merged != null) {
-            addSeries(series, byModel.get(merged), keys, modelName(merged), Charts.MERGED);
+            addSeries(series, byModel.get(merged), keys, ReportRows.name(merged), Charts.MERGED);
         }
         if (series.isEmpty()) {
             out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
