@@ -62,7 +62,8 @@ final class ClusterCommand extends RunCommand {
                         + " corpus is prepared: re-run 'chorus prepare --force --label-field " + labelField + "'");
             }
         }
-        ClusterSummary summary = ClusterRun.run(runDir(), options, force, ConsoleProgress.detect());
+        ClusterSummary summary = ClusterRun.run(runDir(), new ClusterRun.Options(options, force),
+                ConsoleProgress.detect());
         output.line(summary.toText().stripTrailing());
         output.line("  wrote      " + runDir().clustersDir() + "/");
         output.resultJson(summary.toJson());

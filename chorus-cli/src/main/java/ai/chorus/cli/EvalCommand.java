@@ -2,10 +2,10 @@ package ai.chorus.cli;
 
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.eval.EvalOptions;
+import ai.chorus.core.eval.EvalResults;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.eval.RouterContext;
 import ai.chorus.engine.InvalidInputException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.OptionalDouble;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,9 +64,9 @@ final class EvalCommand extends RunCommand {
         };
         EvalOptions options = new EvalOptions(parseTau(tau), reroute, maxTokens, threads.count(), centroids, scored,
                 RouterContext.of(routerContext));
-        ObjectNode results = EvalStep.run(runDir(), options, ConsoleProgress.detect());
+        EvalResults results = EvalStep.run(runDir(), options, ConsoleProgress.detect());
         output.line(EvalStep.table(results));
-        output.line("wrote " + runDir().evalDir().resolve(EvalStep.RESULTS_FILE));
+        output.line("wrote " + runDir().evalResults());
         output.result(results);
     }
 

@@ -15,7 +15,7 @@ final class ReportCommand extends RunCommand {
 
     @Override
     void run() throws Exception {
-        ReportStep.Result result = ReportStep.run(runDir());
+        ReportStep.Result result = ReportStep.run(runDir(), ReportStep.Options.now(), ConsoleProgress.detect());
         output.line(String.format(Locale.ROOT, "report: %d charts, %d training jobs, %.1f KB",
                 result.charts(), result.jobs(), result.bytes() / 1024.0));
         if (!result.evaluated()) {

@@ -1,13 +1,12 @@
 package ai.chorus.cli;
 
-import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.eval.EvalResults;
 import ai.chorus.core.mix.Routers;
-import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.run.JsonFiles;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.server.ChorusServer;
 import ai.chorus.server.Expert;
 import ai.chorus.server.ServeOptions;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,11 +67,11 @@ final class ServeCommand extends RunCommand {
 
     /** The temperature {@code chorus eval} used (chosen on validation by default), if the run was evaluated. */
     private double evaluatedTau() {
-        Path results = runDir().evalDir().resolve(EvalStep.RESULTS_FILE);
+        Path results = runDir().evalResults();
         try {
-            JsonNode tau = RunSpec.JSON.readTree(results.toFile()).path("tau");
-            if (tau.isNumber() && tau.asDouble() > 0) {
-                return tau.asDouble();
+            double tau = JsonFiles.read(results, EvalResults.class).tau();
+            if (tau > 0) {
+                return tau;
             }
         } catch (IOException e) {
             // not evaluated (or unreadable): c-BTM's value

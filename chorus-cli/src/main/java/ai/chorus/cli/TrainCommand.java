@@ -1,6 +1,9 @@
 package ai.chorus.cli;
 
+import ai.chorus.core.run.JsonFiles;
+import ai.chorus.core.run.Provenance;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.TrainProvenance;
 import ai.chorus.core.train.Plan;
 import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.train.TrainSettings;
@@ -8,8 +11,6 @@ import ai.chorus.core.train.TrainStep;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -125,24 +126,26 @@ final class TrainCommand extends RunCommand {
 
         List<TrainJob.Result> results = new ArrayList<>();
         if (which.seed || which.all) {
-            results.add(TrainStep.runJob(runDir, plan, plan.seed(), perJob, resume, force, ConsoleProgress.detect()));
+            results.add(TrainJob.run(runDir, new TrainJob.Options(plan, plan.seed(), perJob, resume, force),
+                    ConsoleProgress.detect()));
         }
         if (which.expert != null) {
-            results.add(TrainStep.runJob(runDir, plan, expert(plan.experts(), which.expert), perJob, resume, force,
-                    ConsoleProgress.detect()));
+            results.add(TrainJob.run(runDir, new TrainJob.Options(plan, expert(plan.experts(), which.expert), perJob,
+                    resume, force), ConsoleProgress.detect()));
         }
         if (which.experts != null || which.all) {
             results.addAll(runMany(runDir, plan, selectExperts(plan), perJob));
         }
         if (which.dense || which.all) {
-            results.add(TrainStep.runJob(runDir, plan, plan.dense(), perJob, resume, force, ConsoleProgress.detect()));
+            results.add(TrainJob.run(runDir, new TrainJob.Options(plan, plan.dense(), perJob, resume, force),
+                    ConsoleProgress.detect()));
         }
         if (which.randomSplit || which.all) {
             results.addAll(runMany(runDir, plan, plan.random(), perJob));
         }
         if (which.job != null) {
-            results.add(TrainStep.runJob(runDir, plan, byName(plan, which.job), perJob, resume, force,
-                    ConsoleProgress.detect()));
+            results.add(TrainJob.run(runDir, new TrainJob.Options(plan, byName(plan, which.job), perJob, resume,
+                    force), ConsoleProgress.detect()));
         }
         report(results);
     }
@@ -191,7 +194,8 @@ final class TrainCommand extends RunCommand {
         List<TrainJob.Result> results = new ArrayList<>();
         if (jobs == 1) {
             for (Plan.Job j : list) {
-                results.add(TrainStep.runJob(runDir, plan, j, perJob, resume, force, ConsoleProgress.detect()));
+                results.add(TrainJob.run(runDir, new TrainJob.Options(plan, j, perJob, resume, force),
+                        ConsoleProgress.detect()));
             }
             return results;
         }
@@ -267,11 +271,10 @@ final class TrainCommand extends RunCommand {
 
     /** A child's outcome, as its provenance records it. */
     private static TrainJob.Result fromProvenance(Plan.Job j) throws IOException {
-        JsonNode p = new ObjectMapper().readTree(j.dir().resolve(TrainJob.PROVENANCE).toFile());
-        double seconds = Duration.between(Instant.parse(p.path("started").asText()),
-                Instant.parse(p.path("finished").asText())).toMillis() / 1e3;
-        return new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), p.path("final_train_loss").asDouble(),
-                p.path("final_valid_loss").asDouble(), seconds, false, false);
+        TrainProvenance p = (TrainProvenance) JsonFiles.read(RunDir.provenance(j.dir()), Provenance.class);
+        double seconds = Duration.between(Instant.parse(p.started()), Instant.parse(p.finished())).toMillis() / 1e3;
+        return new TrainJob.Result(j.name(), j.dir(), j.steps(), j.tokens(), p.finalTrainLoss(), p.finalValidLoss(),
+                seconds, false, false);
     }
 
     private Process spawn(RunDir runDir, Plan.Job j, int perJob) throws IOException {

@@ -58,14 +58,14 @@ class FingerprintChainCliTest {
     @Test
     void aFreshRunRecordsItsInputsAndEveryReaderAcceptsIt() throws IOException {
         RunDir run = RunDir.of(trained);
-        JsonNode expert = RunSpec.JSON.readTree(run.expertDir(1).resolve("provenance.json").toFile());
+        JsonNode expert = RunSpec.JSON.readTree(RunDir.provenance(run.expertDir(1)).toFile());
         RunFingerprints now = RunFingerprints.of(run);
         assertThat(expert.path("inputs").path("clusters").asText()).isEqualTo(now.clusters());
         assertThat(expert.path("inputs").path("seed").asText()).isEqualTo(now.model(run.seedDir()));
         assertThat(expert.path("inputs").path("tokenizer").asText()).isEqualTo(now.tokenizer());
-        JsonNode seed = RunSpec.JSON.readTree(run.seedDir().resolve("provenance.json").toFile());
+        JsonNode seed = RunSpec.JSON.readTree(RunDir.provenance(run.seedDir()).toFile());
         assertThat(seed.path("inputs").has("clusters")).as("the seed trains on all data").isFalse();
-        JsonNode results = RunSpec.JSON.readTree(run.evalDir().resolve("results.json").toFile());
+        JsonNode results = RunSpec.JSON.readTree(run.evalResults().toFile());
         assertThat(results.path("inputs").path("models").path("expert_1").path("sha256").asText())
                 .isEqualTo(now.model(run.expertDir(1)));
         CliRunner.Result report = CliRunner.run("report", "--run", trained.toString());
@@ -102,7 +102,7 @@ class FingerprintChainCliTest {
     @Test
     void aTokenizerWithMoreTokensThanTheDataIsRefusedByClusterAndEval() throws IOException {
         Path dir = copy("bigger-tokenizer");
-        Path tok = dir.resolve("tokenizer.json");
+        Path tok = RunDir.of(dir).tokenizerJson();
         ObjectNode json = (ObjectNode) RunSpec.JSON.readTree(tok.toFile());
         ObjectNode vocab = (ObjectNode) json.path("model").path("vocab");
         vocab.put("zzzqqq", vocab.size()); // ids stay 0 … n-1
@@ -115,7 +115,7 @@ class FingerprintChainCliTest {
     @Test
     void aTokenizerOfTheSameSizeButOtherTokensIsRefusedByEvalAndGenerate() throws IOException {
         Path dir = copy("other-tokenizer");
-        Path tok = dir.resolve("tokenizer.json");
+        Path tok = RunDir.of(dir).tokenizerJson();
         ObjectNode json = (ObjectNode) RunSpec.JSON.readTree(tok.toFile());
         ObjectNode vocab = (ObjectNode) json.path("model").path("vocab");
         List<String> names = new ArrayList<>();
@@ -172,7 +172,7 @@ class FingerprintChainCliTest {
         Path dir = copy("old-run");
         RunDir run = RunDir.of(dir);
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().equals("provenance.json")).toList()) {
+            for (Path p : files.filter(f -> f.getFileName().toString().equals(RunDir.PROVENANCE)).toList()) {
                 ObjectNode prov = (ObjectNode) RunSpec.JSON.readTree(p.toFile());
                 prov.remove("inputs");
                 Files.writeString(p, RunSpec.JSON.writeValueAsString(prov));
@@ -186,9 +186,9 @@ class FingerprintChainCliTest {
         Files.delete(run.clusterInputs());
         CliRunner.Result e = eval(dir);
         assertThat(e.exitCode()).as(e.err()).isZero();
-        ObjectNode results = (ObjectNode) RunSpec.JSON.readTree(run.evalDir().resolve("results.json").toFile());
+        ObjectNode results = (ObjectNode) RunSpec.JSON.readTree(run.evalResults().toFile());
         results.remove("inputs");
-        Files.writeString(run.evalDir().resolve("results.json"), RunSpec.JSON.writeValueAsString(results));
+        Files.writeString(run.evalResults(), RunSpec.JSON.writeValueAsString(results));
         CliRunner.Result r = CliRunner.run("report", "--run", dir.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
     }

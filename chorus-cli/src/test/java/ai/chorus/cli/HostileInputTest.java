@@ -3,7 +3,6 @@ package ai.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
-import ai.chorus.core.train.TrainJob;
 import ai.chorus.engine.io.Checkpoints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -109,7 +108,7 @@ class HostileInputTest {
                     (d, r) -> editJson(r.seedDir().resolve("config.json"), o -> o.put("vocab_size", 999)),
                     d -> cmd(d, "train", "--expert", "1", "--force"), "seed"),
             row("train --force with the data's end_of_text_id changed",
-                    (d, r) -> editJson(r.dataDir().resolve("meta.json"), o -> o.put("end_of_text_id", 7)),
+                    (d, r) -> editJson(r.dataMeta(), o -> o.put("end_of_text_id", 7)),
                     d -> cmd(d, "train", "--expert", "1", "--force"), "end_of_text"),
             row("train --force with run.json = {}", (d, r) -> Files.writeString(r.runJson(), "{}"),
                     d -> cmd(d, "train", "--expert", "1", "--force"), "run.json"),
@@ -164,15 +163,15 @@ class HostileInputTest {
                     "method: ties\nmodels: [e00, e01]\nparameters:\n  density: .nan\n"),
                     d -> cmd(d, "merge", "--recipe", d.resolve("r.yaml").toString(), "--out",
                             d.resolve("out").toString()), ".nan (line 4"),
-            row("report with summary.json = {}", (d, r) -> Files.writeString(r.clustersDir().resolve("summary.json"),
+            row("report with summary.json = {}", (d, r) -> Files.writeString(r.clusterSummary(),
                     "{}"), d -> cmd(d, "report"), "summary.json"),
             row("report with invalid UTF-8 in train.jsonl", (d, r) -> {
-                Path curves = r.expertDir(0).resolve(TrainJob.CURVES);
+                Path curves = RunDir.curves(r.expertDir(0));
                 Files.write(curves, new byte[] {'{', '"', (byte) 0xff, (byte) 0xfe, '"', ':', '1', '}', '\n'},
                         StandardOpenOption.APPEND);
             }, d -> cmd(d, "report"), "train.jsonl"),
             row("train with a truncated provenance.json",
-                    (d, r) -> truncate(r.expertDir(0).resolve(TrainJob.PROVENANCE), 40),
+                    (d, r) -> truncate(RunDir.provenance(r.expertDir(0)), 40),
                     d -> cmd(d, "train", "--expert", "0"), "provenance.json"),
             row("train with train.seq_len = 1e6",
                     (d, r) -> editJson(r.runJson(), o -> ((ObjectNode) o.get("train")).put("seq_len", 1_000_000)),
@@ -251,7 +250,7 @@ class HostileInputTest {
         CliRunner.Result c = CliRunner.run("cluster", "--run", dir.toString(), "--experts", "3", "--fine", "8",
                 "--force");
         assertThat(c.exitCode()).as(c.err()).isZero();
-        assertThat(JSON.readTree(dir.resolve("run.json").toFile()).path("train").path("experts").asInt()).isEqualTo(3);
+        assertThat(JSON.readTree(RunDir.of(dir).runJson().toFile()).path("train").path("experts").asInt()).isEqualTo(3);
         CliRunner.Result plan = CliRunner.run("plan", "--run", dir.toString(), "--json");
         assertThat(plan.exitCode()).as(plan.err()).isZero();
     }

@@ -3,7 +3,6 @@ package ai.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.data.ShardReader;
-import ai.chorus.core.merge.MergeStep;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.engine.ModelConfig;
@@ -57,7 +56,7 @@ class MergeCliTest {
         JsonNode result = new ObjectMapper().readTree(ties.out());
         assertThat(result.get("out").asText()).isEqualTo(run.mergedDir().resolve("ties-dense").toString());
         JsonNode provenance = new ObjectMapper().readTree(
-                run.mergedDir().resolve("ties-dense").resolve(MergeStep.PROVENANCE).toFile());
+                RunDir.provenance(run.mergedDir().resolve("ties-dense")).toFile());
         assertThat(provenance.get("recipe_file").asText()).isEqualTo(recipe.toAbsolutePath().toString());
         assertThat(provenance.get("base").get("path").asText()).isEqualTo(run.seedDir().toString());
 
@@ -82,7 +81,7 @@ class MergeCliTest {
 
         CliRunner.Result report = CliRunner.run("report", "--run", run.root().toString());
         assertThat(report.exitCode()).as(report.err()).isZero();
-        assertThat(Files.readString(run.evalDir().resolve("report.html"))).contains("Merged model ties-dense")
+        assertThat(Files.readString(run.report())).contains("Merged model ties-dense")
                 .contains("Best merged model");
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.eval.EvalResults;
+import ai.chorus.core.run.JsonFiles;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.train.TrainJob;
@@ -52,10 +54,10 @@ class PipelineCliTest {
     }
 
     private static void assertModelFolder(Path dir) {
-        for (String f : List.of("config.json", "model.safetensors", TrainJob.PROVENANCE, TrainJob.DOCUMENTS)) {
+        for (String f : List.of("config.json", "model.safetensors", RunDir.PROVENANCE, RunDir.DOCUMENTS)) {
             assertThat(dir.resolve(f)).as(dir + "/" + f).isRegularFile();
         }
-        assertThat(dir.resolve(TrainJob.CHECKPOINT)).doesNotExist();
+        assertThat(RunDir.checkpoint(dir)).doesNotExist();
     }
 
     /**
@@ -73,7 +75,7 @@ class PipelineCliTest {
     }
 
     private static Set<String> documents(Path modelDir) throws IOException {
-        return new HashSet<>(Files.readAllLines(modelDir.resolve(TrainJob.DOCUMENTS)));
+        return new HashSet<>(Files.readAllLines(RunDir.documents(modelDir)));
     }
 
     @Test
@@ -87,13 +89,13 @@ class PipelineCliTest {
         int trainDocs = ShardReader.open(run.dataDir()).documentsOf(Split.TRAIN).length;
 
         assertModelFolder(run.denseDir());
-        JsonNode dense = read(run.denseDir().resolve(TrainJob.PROVENANCE));
+        JsonNode dense = read(RunDir.provenance(run.denseDir()));
         assertThat(dense.get("kind").asText()).isEqualTo("dense");
         assertThat(dense.get("branched_from").get("path").asText()).isEqualTo(run.seedDir().toString());
         assertThat(dense.get("branched_from").get("sha256").asText()).isEqualTo(seedSha);
         assertThat(dense.get("documents").asInt()).isEqualTo(trainDocs); // all train data
         assertThat(dense.get("documents_sha256").asText())
-                .isEqualTo(TrainJob.sha256(run.denseDir().resolve(TrainJob.DOCUMENTS)));
+                .isEqualTo(TrainJob.sha256(RunDir.documents(run.denseDir())));
         assertThat(dense.get("tokens_seen").asLong()).isEqualTo(2L * STEPS * TOKENS_PER_STEP); // two experts' worth
         assertThat(dense.get("steps").asLong()).isEqualTo(2L * STEPS);
 
@@ -101,7 +103,7 @@ class PipelineCliTest {
         for (int e = 0; e < 2; e++) {
             Path dir = run.randomExpertDir(e);
             assertModelFolder(dir);
-            JsonNode p = read(dir.resolve(TrainJob.PROVENANCE));
+            JsonNode p = read(RunDir.provenance(dir));
             assertThat(p.get("kind").asText()).isEqualTo("random");
             assertThat(p.get("branched_from").get("sha256").asText()).isEqualTo(seedSha);
             assertThat(p.get("tokens_seen").asLong()).isEqualTo((long) STEPS * TOKENS_PER_STEP);
@@ -160,13 +162,13 @@ class PipelineCliTest {
         assertThat(read(run.randomExpertDir(1).resolve("config.json")).get("intermediate_size").asInt()).isEqualTo(96);
         double experts = 0;
         for (int e = 0; e < 2; e++) {
-            long tokens = read(run.expertDir(e).resolve(TrainJob.PROVENANCE)).get("tokens_seen").asLong();
+            long tokens = read(run.expertDir(e).resolve(RunDir.PROVENANCE)).get("tokens_seen").asLong();
             experts += tokens * flopsPerToken(run.expertDir(e), seqLen);
-            assertThat(read(run.randomExpertDir(e).resolve(TrainJob.PROVENANCE)).get("tokens_seen").asLong())
+            assertThat(read(run.randomExpertDir(e).resolve(RunDir.PROVENANCE)).get("tokens_seen").asLong())
                     .isEqualTo(tokens);
         }
         double perDenseToken = flopsPerToken(run.denseDir(), seqLen);
-        double dense = read(run.denseDir().resolve(TrainJob.PROVENANCE)).get("tokens_seen").asLong() * perDenseToken;
+        double dense = read(RunDir.provenance(run.denseDir())).get("tokens_seen").asLong() * perDenseToken;
         assertThat(Math.abs(dense - experts)).isLessThanOrEqualTo(0.5 * TOKENS_PER_STEP * perDenseToken);
         assertThat(dense).isGreaterThan(2.0 * STEPS * TOKENS_PER_STEP * perDenseToken); // more than the steps' sum
     }
@@ -182,19 +184,19 @@ class PipelineCliTest {
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).contains("== prepare: done already", "== cluster: done already", "== train expert 0",
                 "== train expert 1", "== train dense", "== train random 0", "== train random 1", "== eval",
-                "report: " + run.evalDir().resolve("report.html"));
+                "report: " + run.report());
         assertThat(first.out()).doesNotContain("== train seed"); // it was trained already
         for (Path dir : List.of(run.expertDir(0), run.expertDir(1), run.denseDir(), run.randomExpertDir(0),
                 run.randomExpertDir(1))) {
             assertModelFolder(dir);
         }
-        JsonNode results = read(run.evalDir().resolve("results.json"));
+        JsonNode results = read(run.evalResults());
         for (String key : List.of("dense", "centroid_k2", "hybrid", "random_split")) {
             double ppl = results.get("perplexity").path(key).asDouble(Double.NaN);
             assertThat(ppl).as(key).isFinite().isGreaterThan(1.0);
         }
-        assertThat(first.out()).contains(DemoCommand.headline(results));
-        assertThat(Files.readString(run.evalDir().resolve("report.html"))).contains("<svg");
+        assertThat(first.out()).contains(DemoCommand.headline(JsonFiles.read(run.evalResults(), EvalResults.class)));
+        assertThat(Files.readString(run.report())).contains("<svg");
 
         CliRunner.Result second = CliRunner.run("demo", "--run", run.toString(), "--threads", "2");
         assertThat(second.exitCode()).as(second.err()).isZero();

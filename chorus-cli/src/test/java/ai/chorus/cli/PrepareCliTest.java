@@ -2,6 +2,7 @@ package ai.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.chorus.core.run.RunDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -60,8 +61,8 @@ class PrepareCliTest {
         assertThat(json.get("vocab_size").asInt()).isEqualTo(300);
         assertThat(json.get("labels").asInt()).isEqualTo(4);
         assertThat(r.out().trim().lines()).hasSize(1);
-        assertThat(run.resolve("tokenizer.json")).isRegularFile();
-        assertThat(run.resolve("data/meta.json")).isRegularFile();
+        assertThat(RunDir.of(run).tokenizerJson()).isRegularFile();
+        assertThat(RunDir.of(run).dataMeta()).isRegularFile();
         try (Stream<Path> siblings = Files.list(tmp)) {
             assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("."));
         }

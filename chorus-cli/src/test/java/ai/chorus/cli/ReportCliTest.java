@@ -2,6 +2,7 @@ package ai.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.chorus.core.run.RunDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,11 @@ class ReportCliTest {
 
     @Test
     void writesTheReportOfAPreparedRunAndSaysWhere(@TempDir Path dir) throws IOException {
-        Files.createDirectories(dir.resolve("data"));
-        Files.writeString(dir.resolve("run.json"), "{\"prepare\": {\"corpus\": \"europarl\"}}");
-        Files.writeString(dir.resolve("tokenizer.json"), "{}");
-        Files.writeString(dir.resolve("data/meta.json"), "{}");
+        RunDir run = RunDir.of(dir);
+        Files.createDirectories(run.dataDir());
+        Files.writeString(run.runJson(), "{\"prepare\": {\"corpus\": \"europarl\"}}");
+        Files.writeString(run.tokenizerJson(), "{}");
+        Files.writeString(run.dataMeta(), "{}");
 
         CliRunner.Result text = CliRunner.run("report", "--run", dir.toString());
         assertThat(text.exitCode()).as(text.err()).isZero();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.TokenizerFiles;
-import ai.chorus.core.train.TrainJob;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -58,7 +57,7 @@ class TrainCliTest {
                 .exitCode()).isZero();
 
         RunDir killed = copy("killed");
-        Path checkpoint = killed.expertDir(0).resolve(TrainJob.CHECKPOINT);
+        Path checkpoint = RunDir.checkpoint(killed.expertDir(0));
         Process child = spawn(killed, "--expert", "0", "--threads", "1");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(checkpoint) && child.isAlive() && System.nanoTime() < deadline) {
@@ -67,7 +66,7 @@ class TrainCliTest {
         Thread.sleep(30); // let it run past the checkpoint, so the resume must discard work
         child.destroyForcibly().waitFor();
         assertThat(checkpoint).as("the child wrote a checkpoint before it was killed").exists();
-        assertThat(killed.expertDir(0).resolve(TrainJob.PROVENANCE)).as("killed before it finished").doesNotExist();
+        assertThat(RunDir.provenance(killed.expertDir(0))).as("killed before it finished").doesNotExist();
 
         CliRunner.Result refused = CliRunner.run("train", "--run", killed.toString(), "--expert", "0");
         assertThat(refused.exitCode()).isEqualTo(2);
@@ -76,7 +75,7 @@ class TrainCliTest {
         // The same checkpoint with one bit flipped in its last weight is named corrupt, not blamed on the lr.
         RunDir garbled = RunDir.of(tmp.resolve("garbled"));
         TinyRun.copyTree(killed.root(), garbled.root());
-        Path bad = garbled.expertDir(0).resolve(TrainJob.CHECKPOINT);
+        Path bad = RunDir.checkpoint(garbled.expertDir(0));
         byte[] bytes = Files.readAllBytes(bad);
         bytes[bytes.length - 3] ^= 0x01;
         Files.write(bad, bytes);
@@ -92,8 +91,8 @@ class TrainCliTest {
 
         assertThat(Files.readAllBytes(killed.expertDir(0).resolve("model.safetensors")))
                 .isEqualTo(Files.readAllBytes(straight.expertDir(0).resolve("model.safetensors")));
-        assertThat(Files.readAllLines(killed.expertDir(0).resolve(TrainJob.CURVES)))
-                .isEqualTo(Files.readAllLines(straight.expertDir(0).resolve(TrainJob.CURVES)));
+        assertThat(Files.readAllLines(RunDir.curves(killed.expertDir(0))))
+                .isEqualTo(Files.readAllLines(RunDir.curves(straight.expertDir(0))));
         assertThat(checkpoint).doesNotExist();
     }
 
@@ -110,7 +109,7 @@ class TrainCliTest {
                     .as("expert %d", e)
                     .isEqualTo(Files.readAllBytes(sequential.expertDir(e).resolve("model.safetensors")));
         }
-        JsonNode prov = new ObjectMapper().readTree(parallel.expertDir(1).resolve(TrainJob.PROVENANCE).toFile());
+        JsonNode prov = new ObjectMapper().readTree(RunDir.provenance(parallel.expertDir(1)).toFile());
         assertThat(prov.get("branched_from").get("sha256").asText()).hasSize(64);
         assertThat(prov.get("documents_sha256").asText()).hasSize(64);
         assertThat(prov.get("tokens_seen").asLong()).isEqualTo(4L * 32 * STEPS);

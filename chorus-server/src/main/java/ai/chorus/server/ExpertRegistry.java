@@ -1,7 +1,6 @@
 package ai.chorus.server;
 
 import ai.chorus.core.cluster.ClusterModel;
-import ai.chorus.core.cluster.ClusterStep;
 import ai.chorus.core.cluster.ClusterSummary;
 import ai.chorus.core.mix.CentroidRouter;
 import ai.chorus.core.mix.ClusterDistances;
@@ -66,7 +65,7 @@ public final class ExpertRegistry {
      */
     public static ExpertRegistry open(RunDir run, ServeOptions options, int vocabSize) throws IOException {
         ClusterModel clusters = ClusterModel.load(run.clustersDir());
-        Path summaryFile = run.clustersDir().resolve(ClusterStep.SUMMARY_FILE);
+        Path summaryFile = run.clusterSummary();
         if (!Files.isRegularFile(summaryFile)) {
             throw new InvalidInputException(summaryFile + " is missing; run 'chorus cluster --run " + run + "' first");
         }

@@ -63,7 +63,8 @@ final class ServedRun {
         RunDir run = RunDir.of(dir);
         PrepareStep.run(run, new PrepareOptions(corpusFile.toString(), "text", null, SplitRatios.DEFAULT, 320,
                 PrepareOptions.DEFAULT_SAMPLE_BYTES, false), Progress.NONE);
-        ClusterRun.run(run, ClusterOptions.defaults(EXPERTS).withFine(8), false, Progress.NONE);
+        ClusterRun.run(run, new ClusterRun.Options(ClusterOptions.defaults(EXPERTS).withFine(8), false),
+                Progress.NONE);
         int vocab = BpeTokenizer.load(run.tokenizerJson()).vocabSize();
         for (int e = 0; e < EXPERTS; e++) {
             ModelConfig config = ModelConfig.of(vocab, 32, 2, 2, 64, CONTEXT);

@@ -1,6 +1,7 @@
 package ai.chorus.core.cluster;
 
 import ai.chorus.core.corpus.Split;
+import ai.chorus.core.run.RunDir;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * records as {@code np.fromfile(p, "<i4", offset=16).reshape(-1, 4)}.
  */
 public final class ClusterAssignments {
-    static final String FILE = "assignments.bin";
+    static final String FILE = RunDir.ASSIGNMENTS;
     private static final byte[] MAGIC = "CHORUSAS".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int HEADER_BYTES = 16;

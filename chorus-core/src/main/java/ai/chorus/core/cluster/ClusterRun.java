@@ -5,6 +5,7 @@ import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.JobLocks;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunFingerprints;
+import ai.chorus.core.run.RunInputs;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.FileTrees;
@@ -33,13 +34,21 @@ import java.util.stream.Stream;
 public final class ClusterRun {
     public static final String SECTION = "cluster";
 
+    /**
+     * What to run.
+     *
+     * @param clustering what {@link ClusterStep} is asked to do
+     * @param force replace an existing clustering (experts trained on it then no longer match it)
+     */
+    public record Options(ClusterOptions clustering, boolean force) {}
+
     private ClusterRun() {}
 
-    public static ClusterSummary run(RunDir run, ClusterOptions options, boolean force, Progress progress)
-            throws IOException {
+    public static ClusterSummary run(RunDir run, Options asked, Progress progress) throws IOException {
+        ClusterOptions options = asked.clustering();
         run.requirePrepared();
         Path target = run.clustersDir();
-        if (Files.exists(target.resolve("assignments.bin")) && !force) {
+        if (run.isClustered() && !asked.force()) {
             throw new InvalidInputException("run " + run + " is already clustered; pass --force to re-cluster "
                     + "(experts trained on the old clusters then no longer match them)");
         }
@@ -49,7 +58,7 @@ public final class ClusterRun {
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
         RunFingerprints fingerprints = RunFingerprints.of(run);
         RunFingerprints.requireTokenizerMatchesData(run, tokenizer.vocabSize(), data.meta().vocabSize());
-        ObjectNode consumed = fingerprints.record(false, false);
+        RunInputs consumed = fingerprints.record(false, false);
         if (options.experts() > data.documentCount()) {
             throw new InvalidInputException("--experts " + options.experts() + " is more than the run's "
                     + data.documentCount() + " documents; choose fewer experts");
@@ -66,7 +75,7 @@ public final class ClusterRun {
 
     private static ClusterSummary cluster(RunDir run, ClusterOptions options, Progress progress, RunSpec spec,
                                           Path target, Supplier<Stream<ClusterInput>> inputs,
-                                          RunFingerprints fingerprints, ObjectNode consumed) throws IOException {
+                                          RunFingerprints fingerprints, RunInputs consumed) throws IOException {
         Path stage = Files.createTempDirectory(run.root(), ".clusters-");
         AtomicFiles.relaxPermissions(stage);
         try {

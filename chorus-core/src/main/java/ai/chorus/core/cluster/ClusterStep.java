@@ -1,6 +1,7 @@
 package ai.chorus.core.cluster;
 
 import ai.chorus.core.corpus.Split;
+import ai.chorus.core.run.RunDir;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterStep {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterStep.class);
-    public static final String SUMMARY_FILE = "summary.json";
+    public static final String SUMMARY_FILE = RunDir.CLUSTER_SUMMARY;
     static final int TOP_TERMS = 12;
     /** Top terms are estimated on a hash-sampled subset of train documents of about this size. */
     static final int TERM_SAMPLE_DOCUMENTS = 200_000;

@@ -1,227 +1,79 @@
 package ai.chorus.core.eval;
 
-import ai.chorus.core.run.RunSpec;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.LinkedHashMap;
+import ai.chorus.core.run.RunInputs;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Builds the {@code eval/results.json} object (format {@value EvalStep#FORMAT}) from per-document
- * negative log-likelihoods: every perplexity is exp(Σ NLL / tokens) over the same test positions, and every
- * row's change against dense comes with its paired-bootstrap interval ({@link PairedBootstrap}).
+ * {@code eval/results.json} (format {@value EvalStep#FORMAT}): what {@link EvalStep} writes and returns, and what
+ * the report, the demo and {@code chorus eval}'s table read. Keys of the per-model maps are results keys:
+ * {@code seed}, {@code dense}, {@code expert_N}, the ensembles, {@value EvalStep#MERGED_PREFIX}NAME.
+ *
+ * @param testTokens the scored positions (of the split in {@code split})
+ * @param tauCalibration how τ was chosen on validation; absent when it was given
+ * @param prior the prior of the centroid and posterior routers: each expert domain's share of the train tokens
+ * @param perplexity per model and ensemble
+ * @param vsDense per row but dense: the percent change of perplexity against dense
+ * @param vsDenseCi95 per row but dense: its 95 % paired-bootstrap interval [low, high]
+ * @param perDomain per row: perplexity per expert domain (the document's cluster, by index)
+ * @param perLabel per row: perplexity per label; absent when documents carry none
+ * @param routingAccuracy per routed ensemble: the share of decisions whose top expert is the document's cluster
+ * @param expertsPerToken per row: expert forward passes per scored token (1 for a single model, written as 1)
+ * @param routingMap the tokens centroid k = 1 gave each expert, per true cluster or label
+ * @param inputs what was scored ({@code RunFingerprints})
  */
-final class EvalResults {
-    private final TestSet test;
-    private final int experts;
-    private final List<String> labels;
-    private final ObjectNode root = RunSpec.JSON.createObjectNode();
-    private final ObjectNode perplexity;
-    private final ObjectNode perDomain;
-    private final ObjectNode perLabel;
-    private final ObjectNode accuracy;
-    private final ObjectNode cost;
-    /** Every row's per-document NLL, for its interval against dense. */
-    private final Map<String, double[]> documentNll = new LinkedHashMap<>();
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EvalResults(String format, int testDocuments, long testTokens, String split, int window,
+                          String routerContext, int reroute, double tau, Calibration tauCalibration, String centroids,
+                          int experts, long maxTokens, double[] prior, Map<String, Double> perplexity,
+                          Map<String, Double> vsDense, Map<String, double[]> vsDenseCi95, Bootstrap vsDenseBootstrap,
+                          Map<String, Map<String, Double>> perDomain, Map<String, Map<String, Double>> perLabel,
+                          Map<String, Long> domainTokens, Map<String, Long> labelTokens,
+                          Map<String, Double> routingAccuracy, Map<String, Number> expertsPerToken,
+                          RoutingMap routingMap, double seconds, RunInputs inputs) {
 
-    EvalResults(TestSet test, int experts, List<String> labels) {
-        this.test = test;
-        this.experts = experts;
-        this.labels = labels == null ? List.of() : labels;
-        root.put("format", EvalStep.FORMAT);
-        root.put("test_documents", test.documents());
-        root.put("test_tokens", test.positions());
-        perplexity = RunSpec.JSON.createObjectNode();
-        perDomain = RunSpec.JSON.createObjectNode();
-        perLabel = RunSpec.JSON.createObjectNode();
-        accuracy = RunSpec.JSON.createObjectNode();
-        cost = RunSpec.JSON.createObjectNode();
-    }
+    /** How τ was chosen: validation perplexity of centroid k = {@code k} for each candidate τ. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Calibration(String split, int tokens, int k, Map<String, Double> perplexityByTau) {}
 
-    void header(int window, RouterContext routerContext, EvalOptions options, double tau,
-                TauCalibration calibration) {
-        root.put("split", test.split().key());
-        root.put("window", window);
-        root.put("router_context", routerContext.key());
-        root.put("reroute", options.reroute());
-        root.put("tau", tau);
-        if (calibration != null) {
-            ObjectNode c = root.putObject("tau_calibration");
-            c.put("split", calibration.split().key()); // the split of the tokens it actually scored
-            c.put("tokens", calibration.tokens());
-            c.put("k", calibration.k());
-            ObjectNode byTau = c.putObject("perplexity_by_tau");
-            calibration.perplexityByTau().forEach((t, ppl) -> byTau.put(Double.toString(t), ppl));
-        }
-        root.put("centroids", options.centroids());
-        root.put("experts", experts);
-        root.put("max_tokens", options.maxTokens());
-    }
-
-    /** The prior of the centroid and posterior routers (the clusters' train-token shares). */
-    void prior(double[] prior) {
-        ArrayNode a = root.putArray("prior");
-        for (double p : prior) {
-            a.add(p);
-        }
-    }
-
-    /** A single model: one expert runs per token. */
-    void model(String key, double[] documentNll) {
-        perplexities(key, documentNll);
-        cost.put(key, 1);
-    }
-
-    void ensemble(RoutedEnsemble.Outcome o, boolean withAccuracy) {
-        String key = o.setting().key();
-        perplexities(key, o.documentNll());
-        cost.put(key, o.expertsRun() / test.positions());
-        if (withAccuracy) {
-            accuracy.put(key, o.routingAccuracy());
-        }
-    }
+    /** How the intervals were computed ({@link PairedBootstrap}). */
+    public record Bootstrap(String resampled, boolean paired, int resamples, long seed, double[] percentiles) {}
 
     /**
-     * How many test tokens centroid k = 1 gave to each expert, per true cluster (or per label when documents
-     * have labels).
+     * Tokens by (true cluster or label) × chosen expert.
+     *
+     * @param router the ensemble whose top choices are counted
+     * @param rowsAre "cluster" or "label"
      */
-    void routingMap(RoutedEnsemble.Outcome o) {
-        boolean byLabel = !labels.isEmpty();
-        int rows = byLabel ? labels.size() : experts;
-        long[][] counts = new long[rows][experts];
-        for (int i = 0; i < test.documents(); i++) {
-            int row = byLabel ? test.label(i) : test.domain(i);
-            if (row < 0) {
-                continue;
-            }
-            for (int e = 0; e < experts; e++) {
-                counts[row][e] += o.topChoices()[i * experts + e];
-            }
-        }
-        ObjectNode map = root.putObject("routing_map");
-        map.put("router", o.setting().key());
-        map.put("rows_are", byLabel ? "label" : "cluster");
-        map.put("counts_are", "tokens");
-        ArrayNode names = map.putArray("rows");
-        for (int r = 0; r < rows; r++) {
-            names.add(byLabel ? labels.get(r) : Integer.toString(r));
-        }
-        ArrayNode ex = map.putArray("experts");
-        for (int e = 0; e < experts; e++) {
-            ex.add(e);
-        }
-        ArrayNode c = map.putArray("counts");
-        for (long[] row : counts) {
-            ArrayNode a = c.addArray();
-            for (long v : row) {
-                a.add(v);
-            }
-        }
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record RoutingMap(String router, String rowsAre, String countsAre, List<String> rows, int[] experts,
+                             long[][] counts) {}
+
+    /** Perplexity of a row; NaN when this file has none. */
+    public double perplexityOf(String key) {
+        Double v = perplexity == null ? null : perplexity.get(key);
+        return v == null ? Double.NaN : v;
     }
 
-    ObjectNode finish(double seconds) {
-        root.set("perplexity", perplexity);
-        vsDense();
-        root.set("per_domain", perDomain);
-        if (!labels.isEmpty()) {
-            root.set("per_label", perLabel);
-        }
-        ObjectNode domainTokens = root.putObject("domain_tokens");
-        long[] tokens = tokensBy(false, experts);
-        for (int d = 0; d < experts; d++) {
-            if (tokens[d] > 0) {
-                domainTokens.put(Integer.toString(d), tokens[d]);
-            }
-        }
-        if (!labels.isEmpty()) {
-            ObjectNode labelTokens = root.putObject("label_tokens");
-            long[] byLabel = tokensBy(true, labels.size());
-            for (int l = 0; l < labels.size(); l++) {
-                if (byLabel[l] > 0) {
-                    labelTokens.put(labels.get(l), byLabel[l]);
-                }
-            }
-        }
-        root.set("routing_accuracy", accuracy);
-        root.set("experts_per_token", cost);
-        ObjectNode map = (ObjectNode) root.remove("routing_map");
-        if (map != null) {
-            root.set("routing_map", map);
-        }
-        root.put("seconds", Math.round(seconds * 10) / 10.0);
-        return root;
+    /** Whether the row was scored. */
+    public boolean scored(String key) {
+        return perplexity != null && perplexity.containsKey(key);
     }
 
-    private void perplexities(String key, double[] documentNll) {
-        this.documentNll.put(key, documentNll);
-        double total = 0;
-        for (double v : documentNll) {
-            total += v;
-        }
-        perplexity.put(key, Math.exp(total / test.positions()));
-        perDomain.set(key, grouped(documentNll, false, experts));
-        if (!labels.isEmpty()) {
-            perLabel.set(key, grouped(documentNll, true, labels.size()));
-        }
+    /** Expert forward passes per token of a row; NaN when this file has none. */
+    public double expertsPerTokenOf(String key) {
+        Number v = expertsPerToken == null ? null : expertsPerToken.get(key);
+        return v == null ? Double.NaN : v.doubleValue();
     }
 
-    /**
-     * vs_dense: each row's percent change of perplexity against dense; vs_dense_ci95: its 95 % paired-bootstrap
-     * interval [low, high] over the test documents.
-     */
-    private void vsDense() {
-        double[] dense = documentNll.get("dense");
-        if (dense == null) {
-            return;
-        }
-        long[] tokens = test.documentTokens();
-        PairedBootstrap bootstrap = PairedBootstrap.standard();
-        ObjectNode change = root.putObject("vs_dense");
-        ObjectNode intervals = root.putObject("vs_dense_ci95");
-        ObjectNode how = root.putObject("vs_dense_bootstrap");
-        how.put("resampled", "documents");
-        how.put("paired", true);
-        how.put("resamples", PairedBootstrap.RESAMPLES);
-        how.put("seed", PairedBootstrap.SEED);
-        how.putArray("percentiles").add(2.5).add(97.5);
-        for (Map.Entry<String, double[]> row : documentNll.entrySet()) {
-            if (row.getKey().equals("dense")) {
-                continue;
-            }
-            change.put(row.getKey(), PairedBootstrap.percentChange(row.getValue(), dense, tokens));
-            PairedBootstrap.Interval ci = bootstrap.interval(row.getValue(), dense, tokens);
-            intervals.putArray(row.getKey()).add(ci.low()).add(ci.high());
-        }
-    }
-
-    private ObjectNode grouped(double[] documentNll, boolean byLabel, int groups) {
-        double[] nll = new double[groups];
-        long[] tokens = new long[groups];
-        for (int i = 0; i < test.documents(); i++) {
-            int g = byLabel ? test.label(i) : test.domain(i);
-            if (g >= 0) {
-                nll[g] += documentNll[i];
-                tokens[g] += test.end(i) - test.start(i);
-            }
-        }
-        ObjectNode out = RunSpec.JSON.createObjectNode();
-        for (int g = 0; g < groups; g++) {
-            if (tokens[g] > 0) {
-                out.put(byLabel ? labels.get(g) : Integer.toString(g), Math.exp(nll[g] / tokens[g]));
-            }
-        }
-        return out;
-    }
-
-    private long[] tokensBy(boolean byLabel, int groups) {
-        long[] tokens = new long[groups];
-        for (int i = 0; i < test.documents(); i++) {
-            int g = byLabel ? test.label(i) : test.domain(i);
-            if (g >= 0) {
-                tokens[g] += test.end(i) - test.start(i);
-            }
-        }
-        return tokens;
+    /** A row's 95 % interval of change against dense; empty for dense or an older file. */
+    public Optional<PairedBootstrap.Interval> interval(String key) {
+        double[] ci = vsDenseCi95 == null ? null : vsDenseCi95.get(key);
+        return ci == null || ci.length != 2 ? Optional.empty() : Optional.of(new PairedBootstrap.Interval(ci[0], ci[1]));
     }
 }

@@ -15,17 +15,16 @@ import ai.chorus.core.mix.Routers;
 import ai.chorus.core.mix.RoutingContext;
 import ai.chorus.core.mix.UniformRouter;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.JsonFiles;
 import ai.chorus.core.run.RunFingerprints;
-import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.run.RunInputs;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.io.AtomicFiles;
 import ai.chorus.engine.io.Checkpoints;
 import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.parallel.WorkerPool;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JacksonException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,18 +67,17 @@ public final class EvalStep {
     public static final String FORMAT = "chorus-eval-v2";
     /** Key suffix of an ensemble replayed with document memory ({@code --router-context document}). */
     public static final String DOCUMENT_MEMORY_SUFFIX = "_document_memory";
-    public static final String RESULTS_FILE = "results.json";
     private static final Logger LOG = LoggerFactory.getLogger(EvalStep.class);
     /** results.json key of a merged model: this prefix and its folder's name under the run's {@code merged/}. */
     public static final String MERGED_PREFIX = "merged_";
 
     private EvalStep() {}
 
-    /** Runs the evaluation and writes {@code eval/results.json}; returns the same JSON object. */
-    public static ObjectNode run(RunDir run, EvalOptions options, Progress progress) throws IOException {
+    /** Runs the evaluation and writes {@code eval/results.json}; returns what it wrote. */
+    public static EvalResults run(RunDir run, EvalOptions options, Progress progress) throws IOException {
         long t0 = System.nanoTime();
         run.requirePrepared();
-        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
+        if (!run.isClustered()) {
             throw new InvalidInputException("run " + run + " has not been clustered; run 'chorus cluster --run "
                     + run + "' and 'chorus train --run " + run + " --all' first");
         }
@@ -91,7 +90,7 @@ public final class EvalStep {
         }
         ShardReader data = ShardReader.open(run.dataDir());
         BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
-        ObjectNode inputs = RunFingerprints.requireCurrentForEval(run, models, tokenizer.vocabSize(),
+        RunInputs inputs = RunFingerprints.requireCurrentForEval(run, models, tokenizer.vocabSize(),
                 data.meta().vocabSize());
         int window = Checkpoints.readConfig(run.seedDir()).model().maxPositionEmbeddings();
         TestSet test = TestSet.of(data, assignments, options.split(), options.maxTokens());
@@ -167,7 +166,7 @@ public final class EvalStep {
                     RouterContext.DOCUMENT.span(window), decoder);
         }
 
-        EvalResults results = new EvalResults(test, experts, data.meta().labels());
+        EvalResultsBuilder results = new EvalResultsBuilder(test, experts, data.meta().labels());
         results.header(window, headline, options, tau, calibration);
         results.prior(prior);
         for (String key : List.of("seed", "dense")) {
@@ -188,11 +187,10 @@ public final class EvalStep {
             }
         }
         results.routingMap(outcomes.get(0)); // centroid k = 1: the first setting scored
-        ObjectNode json = results.finish((System.nanoTime() - t0) / 1e9);
-        json.set(RunFingerprints.INPUTS, inputs);
+        EvalResults written = results.finish((System.nanoTime() - t0) / 1e9, inputs);
         Files.createDirectories(run.evalDir());
-        AtomicFiles.writeString(run.evalDir().resolve(RESULTS_FILE), RunSpec.JSON.writeValueAsString(json) + "\n");
-        return json;
+        JsonFiles.write(run.evalResults(), written);
+        return written;
     }
 
     /** Scores the cluster experts on validation documents and picks the centroid router's τ there. */
@@ -222,9 +220,9 @@ public final class EvalStep {
      */
     public static boolean isCurrent(Path results) throws IOException {
         try {
-            JsonNode json = RunSpec.JSON.readTree(results.toFile());
-            return FORMAT.equals(json.path("format").asText()) && json.has("vs_dense_ci95");
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            EvalResults read = JsonFiles.read(results, EvalResults.class);
+            return FORMAT.equals(read.format()) && read.vsDenseCi95() != null;
+        } catch (JacksonException e) {
             return false;
         }
     }
@@ -241,7 +239,7 @@ public final class EvalStep {
             m.put(randomKey(e), run.randomExpertDir(e));
         }
         if (Files.isDirectory(run.mergedDir())) {
-            try (java.util.stream.Stream<Path> merged = Files.list(run.mergedDir())) {
+            try (Stream<Path> merged = Files.list(run.mergedDir())) {
                 merged.filter(p -> !p.getFileName().toString().startsWith(".")
                                 && Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE)))
                         .sorted().forEach(p -> m.put(MERGED_PREFIX + p.getFileName(), p));
@@ -277,23 +275,14 @@ public final class EvalStep {
         return "random_" + e;
     }
 
-    /** A row's 95 % interval of change against dense in a results.json; empty for dense or an older file. */
-    public static java.util.Optional<PairedBootstrap.Interval> interval(JsonNode results, String key) {
-        JsonNode ci = results.path("vs_dense_ci95").path(key);
-        if (ci.size() != 2 || !ci.get(0).isNumber() || !ci.get(1).isNumber()) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(new PairedBootstrap.Interval(ci.get(0).asDouble(), ci.get(1).asDouble()));
-    }
-
     /** "-19.6% [-23.1, -15.8]": a row's change of perplexity against dense and its interval; "" for dense. */
-    public static String vsDense(JsonNode results, String key) {
-        JsonNode change = results.path("vs_dense").path(key);
-        if (!change.isNumber()) {
+    public static String vsDense(EvalResults results, String key) {
+        Double change = results.vsDense() == null ? null : results.vsDense().get(key);
+        if (change == null) {
             return "";
         }
-        String point = String.format(Locale.ROOT, "%+.1f%%", change.asDouble());
-        return point + interval(results, key).map(ci -> String.format(Locale.ROOT, " [%+.1f, %+.1f]", ci.low(),
+        String point = String.format(Locale.ROOT, "%+.1f%%", change);
+        return point + results.interval(key).map(ci -> String.format(Locale.ROOT, " [%+.1f, %+.1f]", ci.low(),
                 ci.high())).orElse("");
     }
 
@@ -314,44 +303,44 @@ public final class EvalStep {
      * The compact table: one row per model or ensemble; perplexity, its change against dense with the 95 %
      * interval, experts run per token, routing accuracy.
      */
-    public static String table(JsonNode results) {
+    public static String table(EvalResults results) {
         StringBuilder sb = new StringBuilder();
-        JsonNode ppl = results.path("perplexity");
+        Map<String, Double> ppl = results.perplexity() == null ? Map.of() : results.perplexity();
         int width = 16;
-        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
-            width = Math.max(width, it.next().length()); // merged models carry their folder's name
+        for (String key : ppl.keySet()) {
+            width = Math.max(width, key.length()); // merged models carry their folder's name
         }
+        String split = results.split() == null ? "test" : results.split();
         String row = "%-" + width + "s %10s  %-26s %14s %12s%n";
-        sb.append(String.format(row, "model", results.path("split").asText("test") + " ppl",
-                "vs dense [95% CI]", "experts/token", "routing acc"));
-        JsonNode cost = results.path("experts_per_token");
-        JsonNode acc = results.path("routing_accuracy");
+        sb.append(String.format(row, "model", split + " ppl", "vs dense [95% CI]", "experts/token", "routing acc"));
+        Map<String, Number> cost = results.expertsPerToken() == null ? Map.of() : results.expertsPerToken();
+        Map<String, Double> acc = results.routingAccuracy() == null ? Map.of() : results.routingAccuracy();
         List<String> rows = new ArrayList<>(List.of("seed", "dense"));
-        ppl.fieldNames().forEachRemaining(key -> {
+        for (String key : ppl.keySet()) {
             if (key.startsWith("expert_")) {
                 rows.add(key);
             }
-        });
-        ppl.fieldNames().forEachRemaining(key -> {
+        }
+        for (String key : ppl.keySet()) {
             if (!rows.contains(key)) {
                 rows.add(key);
             }
-        });
+        }
         for (String key : rows) {
-            JsonNode c = cost.get(key);
-            JsonNode a = acc.get(key);
-            sb.append(String.format(row, key, String.format("%.2f", ppl.get(key).asDouble()), vsDense(results, key),
-                    c == null ? "1" : String.format("%.2f", c.asDouble()),
-                    a == null ? "-" : String.format("%.1f%%", 100 * a.asDouble())));
+            Number c = cost.get(key);
+            Double a = acc.get(key);
+            sb.append(String.format(row, key, String.format("%.2f", results.perplexityOf(key)), vsDense(results, key),
+                    c == null ? "1" : String.format("%.2f", c.doubleValue()),
+                    a == null ? "-" : String.format("%.1f%%", 100 * a)));
         }
         sb.append(String.format("%,d test tokens in %,d documents, window %d, routers read the %s, reroute %d, tau %s;"
-                        + " %.1f s", results.path("test_tokens").asLong(), results.path("test_documents").asLong(),
-                results.path("window").asInt(), results.path("router_context").asText("window"),
-                results.path("reroute").asInt(), results.path("tau").asText(), results.path("seconds").asDouble()));
-        if (results.has("vs_dense_ci95")) {
+                        + " %.1f s", results.testTokens(), results.testDocuments(), results.window(),
+                results.routerContext() == null ? "window" : results.routerContext(), results.reroute(),
+                Double.toString(results.tau()), results.seconds()));
+        if (results.vsDenseCi95() != null) {
             sb.append(String.format("%nvs dense: change of perplexity; [95%% CI]: paired bootstrap over the %s documents"
                     + " (%,d resamples); an ensemble beats dense only if the whole interval is below 0",
-                    results.path("split").asText("test"), results.path("vs_dense_bootstrap").path("resamples").asInt()));
+                    split, results.vsDenseBootstrap() == null ? 0 : results.vsDenseBootstrap().resamples()));
         }
         if (rows.stream().anyMatch(k -> k.endsWith(DOCUMENT_MEMORY_SUFFIX))) {
             sb.append(String.format("%n*%s: router with document memory — information the dense model does not get",

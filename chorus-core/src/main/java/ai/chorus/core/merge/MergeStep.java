@@ -3,10 +3,12 @@ package ai.chorus.core.merge;
 import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterModel;
 import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.run.JsonFiles;
+import ai.chorus.core.run.MergeProvenance;
+import ai.chorus.core.run.Provenance;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
-import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.util.FileTrees;
@@ -21,8 +23,6 @@ import ai.chorus.engine.io.SafetensorsReader;
 import ai.chorus.engine.io.SafetensorsWriter;
 import ai.chorus.engine.io.TensorInfo;
 import ai.chorus.engine.parallel.WorkerPool;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -32,12 +32,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -54,11 +56,10 @@ import java.util.stream.Stream;
  * existing folder untouched.
  */
 public final class MergeStep {
-    public static final String PROVENANCE = "provenance.json";
-    public static final String FORMAT = "chorus-merge-v1";
+    public static final String FORMAT = MergeProvenance.FORMAT;
     /** The files a merge output may hold; {@code --force} refuses to replace a folder holding anything else. */
     static final Set<String> OUTPUT_FILES = Stream.concat(Stream.of(Checkpoints.WEIGHTS_FILE, HfConfig.FILE_NAME,
-            PROVENANCE), TokenizerFiles.NAMES.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+            RunDir.PROVENANCE), TokenizerFiles.NAMES.stream()).collect(Collectors.toUnmodifiableSet());
 
     /** What a merge did; bytes are of the safetensors data (F32 output). */
     public record Result(Path out, String method, int tensors, long elements, long bytesRead, long bytesWritten,
@@ -145,7 +146,7 @@ public final class MergeStep {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Result result = new Result(target, method.name(), shapes.size(), merged.elements, merged.bytesRead,
                         merged.elements * Float.BYTES, seconds);
-                writeProvenance(staging.resolve(PROVENANCE), recipe, options.recipeFile(), method, models,
+                writeProvenance(RunDir.provenance(staging), recipe, options.recipeFile(), method, models,
                         recipe.models(), base, hashes, result);
                 moveIntoPlace(staging, target);
                 return result;
@@ -279,7 +280,7 @@ public final class MergeStep {
     static Path resolve(RunDir run, String ref, String source) {
         Path given = Path.of(ref);
         List<Path> candidates = given.isAbsolute() ? List.of(given)
-                : List.of(run.root().resolve(ref), run.root().resolve("experts").resolve(ref));
+                : List.of(run.root().resolve(ref), run.expertsDir().resolve(ref));
         for (Path p : candidates) {
             if (Files.isRegularFile(p.resolve(Checkpoints.WEIGHTS_FILE))) {
                 return p.toAbsolutePath().normalize();
@@ -293,7 +294,7 @@ public final class MergeStep {
 
     /** Every trained expert of the run, in order: what {@code --method} merges. */
     public static List<String> runExperts(RunDir run) throws IOException {
-        Path dir = run.root().resolve("experts");
+        Path dir = run.expertsDir();
         List<String> names = new ArrayList<>();
         if (Files.isDirectory(dir)) {
             try (Stream<Path> list = Files.list(dir)) {
@@ -388,7 +389,7 @@ public final class MergeStep {
         long needed = largestElements * Float.BYTES * buffers;
         long available = Runtime.getRuntime().maxMemory();
         if (needed > available * 0.9) {
-            throw new InvalidInputException(String.format(java.util.Locale.ROOT, "merging needs %.0f MB of heap for %d"
+            throw new InvalidInputException(String.format(Locale.ROOT, "merging needs %.0f MB of heap for %d"
                     + " buffers of the largest tensor, but the heap is %.0f MB; raise it with CHORUS_HEAP",
                     needed / 1e6, buffers, available / 1e6));
         }
@@ -418,7 +419,7 @@ public final class MergeStep {
         }
         if (!isMergeOutput(target)) {
             throw new InvalidInputException("--out " + target + " is not a folder chorus merge wrote (no "
-                    + PROVENANCE + " of format " + FORMAT + "); --force replaces only merge outputs, so choose"
+                    + RunDir.PROVENANCE + " of format " + FORMAT + "); --force replaces only merge outputs, so choose"
                     + " another folder");
         }
         for (Path p : entries) {
@@ -431,12 +432,12 @@ public final class MergeStep {
 
     /** Whether {@code dir}'s provenance says a merge wrote it. */
     private static boolean isMergeOutput(Path dir) {
-        Path file = dir.resolve(PROVENANCE);
+        Path file = RunDir.provenance(dir);
         if (!Files.isRegularFile(file)) {
             return false;
         }
         try {
-            return FORMAT.equals(RunSpec.JSON.readTree(file.toFile()).path("format").asText(null));
+            return JsonFiles.read(file, Provenance.class) instanceof MergeProvenance p && FORMAT.equals(p.format());
         } catch (IOException e) {
             return false;
         }
@@ -459,37 +460,18 @@ public final class MergeStep {
     private static void writeProvenance(Path file, MergeRecipe recipe, Path recipeFile, MergeMethod method,
                                         List<Path> models, List<String> refs, Path base,
                                         Map<Path, String> hashes, Result result) throws IOException {
-        ObjectNode p = RunSpec.JSON.createObjectNode();
-        p.put("format", FORMAT);
-        p.put("kind", "merge");
-        p.put("method", method.name());
-        p.set("parameters", RunSpec.JSON.valueToTree(method.parameters()));
-        p.set("recipe", recipe.toJson(RunSpec.JSON));
-        if (recipeFile == null) {
-            p.putNull("recipe_file");
-        } else {
-            p.put("recipe_file", recipeFile.toAbsolutePath().normalize().toString());
-            p.put("recipe_sha256", TrainJob.sha256(recipeFile));
-        }
-        ArrayNode list = p.putArray("models");
+        List<MergeProvenance.Input> merged = new ArrayList<>();
         double[] weights = method.weights();
         for (int i = 0; i < models.size(); i++) {
-            list.addObject().put("ref", refs.get(i)).put("path", models.get(i).toString()).put("weight", weights[i])
-                    .put("sha256", hashes.get(models.get(i)));
+            merged.add(new MergeProvenance.Input(refs.get(i), models.get(i).toString(), weights[i],
+                    hashes.get(models.get(i))));
         }
-        if (base == null) {
-            p.putNull("base");
-        } else {
-            p.putObject("base").put("path", base.toString()).put("sha256", hashes.get(base));
-        }
-        p.put("tensors", result.tensors());
-        p.put("elements", result.elements());
-        p.put("bytes_read", result.bytesRead());
-        p.put("bytes_written", result.bytesWritten());
-        p.put("seconds", result.seconds());
-        p.put("finished", Instant.now().toString());
-        p.put("chorus_version", Chorus.VERSION);
-        p.put("git_commit", Chorus.gitCommit());
-        AtomicFiles.writeString(file, RunSpec.JSON.writeValueAsString(p) + "\n");
+        JsonFiles.write(file, new MergeProvenance(FORMAT, MergeProvenance.KIND, method.name(), method.parameters(),
+                recipe.toJson(RunSpec.JSON),
+                recipeFile == null ? null : recipeFile.toAbsolutePath().normalize().toString(),
+                recipeFile == null ? null : RunFingerprints.sha256(recipeFile), merged,
+                base == null ? null : new MergeProvenance.Input(null, base.toString(), null, hashes.get(base)),
+                result.tensors(), result.elements(), result.bytesRead(), result.bytesWritten(), result.seconds(),
+                Instant.now().toString(), Chorus.VERSION, Chorus.gitCommit()));
     }
 }

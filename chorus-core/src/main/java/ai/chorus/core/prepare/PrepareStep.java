@@ -30,6 +30,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,10 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class PrepareStep {
     private static final Logger LOG = LoggerFactory.getLogger(PrepareStep.class);
     private static final int ENCODE_BATCH = 512;
-    /** What is derived from a prepared run, and dropped when --force replaces it. */
-    private static final List<String> DERIVED = List.of("clusters", "seed", "experts", "dense", "random",
-            "eval", "mixture.json");
-
     private PrepareStep() {}
 
     public static PrepareResult run(RunDir run, PrepareOptions options, Progress progress) throws IOException {
@@ -79,9 +76,10 @@ public final class PrepareStep {
             BpeTokenizer tokenizer = BpeTokenizer.train(sample.values().stream(), options.vocabSize(), progress);
             double tokenizerSeconds = (System.nanoTime() - t0) / 1e9;
             sample.clear();
-            tokenizer.save(stage.resolve("tokenizer.json"));
+            RunDir staged = RunDir.of(stage);
+            tokenizer.save(staged.tokenizerJson());
 
-            DataMeta meta = writeShards(corpus, options, tokenizer, stage.resolve("data"), progress);
+            DataMeta meta = writeShards(corpus, options, tokenizer, staged.dataDir(), progress);
             RunSpec spec = RunSpec.empty();
             ObjectNode p = spec.section("prepare");
             p.put("chorus_version", Chorus.VERSION);
@@ -92,7 +90,7 @@ public final class PrepareStep {
             p.put("split", options.split().toString());
             p.put("vocab_size", tokenizer.vocabSize());
             p.put("tokenizer_sample_bytes", options.tokenizerSampleBytes());
-            spec.write(stage.resolve("run.json"));
+            spec.write(staged.runJson());
 
             // A running job reads the data and seed this replaces: refused while one runs, and none may start.
             try (JobLocks locks = JobLocks.acquireAll(run, "prepare --force")) {
@@ -259,6 +257,8 @@ public final class PrepareStep {
     /** Moves the staged files into the run, replacing (with --force) what was there. */
     private static void install(Path stage, RunDir run, boolean force) throws IOException {
         Path root = run.root();
+        List<String> installed = new ArrayList<>(run.prepared()); // the new run.json last
+        Collections.reverse(installed);
         if (!Files.exists(root)) {
             try {
                 Files.move(stage, root, StandardCopyOption.ATOMIC_MOVE);
@@ -272,9 +272,9 @@ public final class PrepareStep {
         try {
             // The old run.json goes first, so a crash midway leaves a run that is visibly unprepared
             // rather than one whose run.json describes other data; the new run.json comes last.
-            List<String> old = new ArrayList<>(List.of("run.json", "tokenizer.json", "data"));
+            List<String> old = new ArrayList<>(run.prepared());
             if (force) {
-                old.addAll(DERIVED);
+                old.addAll(run.derived());
             }
             for (String name : old) {
                 if (Files.exists(root.resolve(name))) {
@@ -282,12 +282,12 @@ public final class PrepareStep {
                     moved.add(name);
                 }
             }
-            for (String name : List.of("data", "tokenizer.json", "run.json")) {
+            for (String name : installed) {
                 Files.move(stage.resolve(name), root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException | RuntimeException e) {
             // Put the old run back as it was.
-            for (String name : List.of("data", "tokenizer.json", "run.json")) {
+            for (String name : installed) {
                 if (moved.contains(name) && Files.exists(root.resolve(name))) {
                     FileTrees.delete(root.resolve(name));
                 }

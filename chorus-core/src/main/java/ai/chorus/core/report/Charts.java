@@ -6,6 +6,7 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -120,7 +121,7 @@ final class Charts {
         chart.getStyler().setDrawBorder(true);
         // XChart draws the first y category at the bottom; reverse so row 0 is on top, as in a table.
         List<String> yData = new ArrayList<>(rows);
-        java.util.Collections.reverse(yData);
+        Collections.reverse(yData);
         List<Number[]> cells = new ArrayList<>();
         for (int r = 0; r < rows.size(); r++) {
             for (int c = 0; c < columns.size(); c++) {

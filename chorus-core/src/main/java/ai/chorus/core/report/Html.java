@@ -1,5 +1,7 @@
 package ai.chorus.core.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /** The few text helpers the report page needs: escaping and number formats fixed to one locale. */
@@ -74,7 +76,7 @@ final class Html {
         double abs = Math.abs(tokens);
         double scale = abs >= 1e9 ? 1e9 : abs >= 1e6 ? 1e6 : abs >= 1e3 ? 1e3 : 1;
         String suffix = scale == 1e9 ? "G" : scale == 1e6 ? "M" : scale == 1e3 ? "k" : "";
-        String digits = new java.math.BigDecimal(tokens / scale).round(new java.math.MathContext(3))
+        String digits = new BigDecimal(tokens / scale).round(new MathContext(3))
                 .stripTrailingZeros().toPlainString();
         return digits + suffix;
     }

@@ -1,10 +1,13 @@
 package ai.chorus.core.report;
 
 import ai.chorus.core.cluster.ClusterSummary;
+import ai.chorus.core.eval.EvalResults;
 import ai.chorus.core.eval.EvalStep;
+import ai.chorus.core.run.JsonFiles;
+import ai.chorus.core.run.Provenance;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunFingerprints;
-import ai.chorus.core.train.TrainJob;
+import ai.chorus.core.run.TrainProvenance;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -28,8 +32,7 @@ import java.util.stream.Stream;
  * @param results eval/results.json; null before {@code chorus eval}
  * @param jobs the training jobs that have a folder, in pipeline order
  */
-record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonNode results, List<Job> jobs) {
-    static final String RESULTS_FORMAT = EvalStep.FORMAT;
+record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, EvalResults results, List<Job> jobs) {
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Pattern EXPERT_FOLDER = Pattern.compile("e(\\d{2,6})");
@@ -42,12 +45,12 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
      * @param curve its train.jsonl; null when absent
      * @param provenance its provenance.json; null until the job has finished
      */
-    record Job(String name, String group, Path dir, TrainCurve curve, JsonNode provenance) {}
+    record Job(String name, String group, Path dir, TrainCurve curve, TrainProvenance provenance) {}
 
     static ReportInputs read(RunDir run) throws IOException {
         run.requirePrepared();
         JsonNode spec = readJson(run.runJson(), "re-run 'chorus prepare --force'");
-        Path summaryFile = run.clustersDir().resolve("summary.json");
+        Path summaryFile = run.clusterSummary();
         ClusterSummary clusters = null;
         if (Files.isRegularFile(summaryFile)) {
             try {
@@ -61,16 +64,18 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
                         + " summary; re-run 'chorus cluster --force --run " + run + "'");
             }
         }
-        Path resultsFile = run.evalDir().resolve("results.json");
-        JsonNode results = null;
+        Path resultsFile = run.evalResults();
+        EvalResults results = null;
         if (Files.isRegularFile(resultsFile)) {
-            results = readJson(resultsFile, "re-run 'chorus eval --run " + run + "'");
-            String format = results.path("format").asText("");
-            if (!RESULTS_FORMAT.equals(format)) {
+            String remedy = "re-run 'chorus eval --run " + run + "'";
+            JsonNode tree = readJson(resultsFile, remedy);
+            String format = tree.path("format").asText("");
+            if (!EvalStep.FORMAT.equals(format)) {
                 throw new InvalidInputException(resultsFile + " has format '" + format + "', expected '"
-                        + RESULTS_FORMAT + "'; re-run 'chorus eval --run " + run + "'");
+                        + EvalStep.FORMAT + "'; " + remedy);
             }
-            RunFingerprints.of(run).requireCurrentResults(results, resultsFile);
+            results = typed(tree, EvalResults.class, resultsFile, remedy);
+            RunFingerprints.of(run).requireCurrentResults(results.inputs(), resultsFile);
         }
         List<Integer> experts = jobIndices(run.expertDir(0).getParent());
         List<Integer> randoms = jobIndices(run.randomExpertDir(0).getParent());
@@ -91,7 +96,7 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
      * run.json, say which jobs exist (a run may be re-planned or half trained).
      */
     private static List<Integer> jobIndices(Path parent) throws IOException {
-        java.util.TreeSet<Integer> indices = new java.util.TreeSet<>();
+        TreeSet<Integer> indices = new TreeSet<>();
         if (Files.isDirectory(parent)) {
             try (Stream<Path> children = Files.list(parent)) {
                 for (Path child : (Iterable<Path>) children::iterator) {
@@ -109,11 +114,18 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
         if (!Files.isDirectory(dir)) {
             return;
         }
-        Path log = dir.resolve(TrainJob.CURVES);
+        Path log = RunDir.curves(dir);
         TrainCurve curve = Files.isRegularFile(log) ? TrainCurve.read(log) : null;
-        Path provenanceFile = dir.resolve(TrainJob.PROVENANCE);
-        JsonNode provenance = Files.isRegularFile(provenanceFile)
-                ? readJson(provenanceFile, "delete " + dir + " and re-run 'chorus train'") : null;
+        Path provenanceFile = RunDir.provenance(dir);
+        TrainProvenance provenance = null;
+        if (Files.isRegularFile(provenanceFile)) {
+            String remedy = "delete " + dir + " and re-run 'chorus train'";
+            if (!(typed(readJson(provenanceFile, remedy), Provenance.class, provenanceFile, remedy)
+                    instanceof TrainProvenance p)) {
+                throw new InvalidInputException(provenanceFile + " is not a training job's provenance; " + remedy);
+            }
+            provenance = p;
+        }
         if (curve != null || provenance != null) {
             jobs.add(new Job(name, group, dir, curve, provenance));
         }
@@ -128,6 +140,16 @@ record ReportInputs(RunDir run, JsonNode runSpec, ClusterSummary clusters, JsonN
             return node;
         } catch (IOException e) {
             throw new InvalidInputException(file + " is not valid JSON (" + firstLine(e) + "); " + remedy);
+        }
+    }
+
+    /** The file's object as its record; a field of the wrong type is refused like invalid JSON. */
+    private static <T> T typed(JsonNode node, Class<T> type, Path file, String remedy) {
+        try {
+            return JsonFiles.convert(node, type);
+        } catch (IOException e) {
+            throw new InvalidInputException(file + " is not valid " + file.getFileName() + " (" + firstLine(e) + "); "
+                    + remedy);
         }
     }
 

@@ -1,13 +1,24 @@
 package ai.chorus.core.report;
 
 import static ai.chorus.core.report.Html.escape;
+import static ai.chorus.core.report.ReportRows.ADAPTIVE;
+import static ai.chorus.core.report.ReportRows.DENSE;
+import static ai.chorus.core.report.ReportRows.ENSEMBLE;
+import static ai.chorus.core.report.ReportRows.HYBRID;
+import static ai.chorus.core.report.ReportRows.RANDOM;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.cluster.ClusterSummary;
+import ai.chorus.core.eval.EvalResults;
 import ai.chorus.core.eval.EvalStep;
 import ai.chorus.core.eval.PairedBootstrap;
+import ai.chorus.core.run.TrainProvenance;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -19,38 +30,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /** Composes the report: one self-contained HTML page, styled inline, every chart an inline SVG. */
 final class ReportPage {
-    /** The three the page compares throughout: results.json keys and how they are called. */
-    static final String DENSE = "dense";
-    static final String ENSEMBLE = "centroid_k2";
-    /** The same cost as {@link #ENSEMBLE}, better routed: the headline's second card when eval scored it. */
-    static final String HYBRID = "hybrid";
-    static final String RANDOM = "random_split";
-    /**
-     * The sparse router the project claims (issue 22): every expert starts a window, each stops once its posterior
-     * weight falls below a threshold. The page compares it with dense wherever eval scored it, else centroid k = 2.
-     */
-    static final String ADAPTIVE = "adaptive";
-
-    /** Known perplexity keys in the order the table lists them, with readable names. */
-    private static final Map<String, String> MODEL_NAMES = new LinkedHashMap<>();
-
-    static {
-        MODEL_NAMES.put("seed", "Seed model (branch point)");
-        MODEL_NAMES.put(DENSE, "Dense baseline (compute-matched)");
-        MODEL_NAMES.put("centroid_k1", "Centroid router, k = 1");
-        MODEL_NAMES.put(ADAPTIVE, "Adaptive router (every expert starts, each stops below a posterior threshold)");
-        MODEL_NAMES.put(ENSEMBLE, "Centroid router, k = 2");
-        MODEL_NAMES.put("centroid_kall", "Centroid router, all experts");
-        MODEL_NAMES.put(HYBRID, "Hybrid router, k = 2 (centroid picks, posterior weighs)");
-        MODEL_NAMES.put("posterior", "Posterior router (BTM)");
-        MODEL_NAMES.put("uniform", "Uniform ensemble");
-        MODEL_NAMES.put("oracle", "Oracle routing (true cluster; analysis only)");
-        MODEL_NAMES.put(RANDOM, "Random-split ensemble (ablation)");
-    }
+    /** The page's style sheet, inlined so the page stays one self-contained file. */
+    private static final String CSS = resource("report.css");
 
     private final ReportInputs in;
     private final Instant now;
@@ -114,48 +100,47 @@ final class ReportPage {
         section("headline", "Headline", "Test perplexity of the routed ensemble against the compute-matched dense"
                 + " model and the random-split ablation, with 95% intervals of the change (paired bootstrap over the"
                 + " test documents): an ensemble is called better than dense only if its whole interval is below 0.");
-        JsonNode results = in.results();
+        EvalResults results = in.results();
         if (results == null) {
             out.append("<div class=\"callout\"><b>No evaluation yet.</b> Run <code>chorus eval --run ")
                     .append(escape(in.run().toString())).append("</code> for the comparison of the ensemble with the"
                             + " dense model; this page shows what exists so far.</div>\n</section>\n");
             return;
         }
-        JsonNode ppl = results.path("perplexity");
-        double dense = ppl.path(DENSE).asDouble(Double.NaN);
+        double dense = results.perplexityOf(DENSE);
         out.append("<div class=\"cards\">\n");
         card("Dense baseline", DENSE, dense, Double.NaN, Charts.DENSE);
-        if (ppl.has(ADAPTIVE)) {
-            card(String.format(java.util.Locale.ROOT, "Ensemble · adaptive (%.2f experts per token)",
-                    results.path("experts_per_token").path(ADAPTIVE).asDouble(Double.NaN)), ADAPTIVE,
-                    ppl.path(ADAPTIVE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
+        if (results.scored(ADAPTIVE)) {
+            card(String.format(Locale.ROOT, "Ensemble · adaptive (%.2f experts per token)",
+                    results.expertsPerTokenOf(ADAPTIVE)), ADAPTIVE, results.perplexityOf(ADAPTIVE), dense,
+                    Charts.ENSEMBLE);
         }
-        card("Ensemble · centroid k = 2", ENSEMBLE, ppl.path(ENSEMBLE).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
-        if (ppl.has(HYBRID)) {
-            card("Ensemble · hybrid k = 2", HYBRID, ppl.path(HYBRID).asDouble(Double.NaN), dense, Charts.ENSEMBLE);
+        card("Ensemble · centroid k = 2", ENSEMBLE, results.perplexityOf(ENSEMBLE), dense, Charts.ENSEMBLE);
+        if (results.scored(HYBRID)) {
+            card("Ensemble · hybrid k = 2", HYBRID, results.perplexityOf(HYBRID), dense, Charts.ENSEMBLE);
         }
-        card("Random-split ensemble", RANDOM, ppl.path(RANDOM).asDouble(Double.NaN), dense, Charts.RANDOM);
-        String bestMerged = bestMerged(ppl);
+        card("Random-split ensemble", RANDOM, results.perplexityOf(RANDOM), dense, Charts.RANDOM);
+        String bestMerged = bestMerged(results);
         if (bestMerged != null) {
             card("Best merged model · " + bestMerged.substring(EvalStep.MERGED_PREFIX.length()), bestMerged,
-                    ppl.path(bestMerged).asDouble(Double.NaN), dense, Charts.MERGED);
+                    results.perplexityOf(bestMerged), dense, Charts.MERGED);
         }
         out.append("</div>\n");
-        if (results.path("split").asText("test").equals("valid")) {
+        if ("valid".equals(results.split())) {
             out.append("<div class=\"callout\">These perplexities are on the <b>validation</b> split"
                     + " (<code>chorus eval --split valid</code>), not the test split.</div>\n");
         }
         verdict(results, dense);
         forest(results);
-        out.append("<p class=\"meta\">").append(count(results, "test_documents")).append(" test documents · ")
-                .append(count(results, "test_tokens")).append(" test tokens");
-        appendIfPresent(results, "window", " · window ", "");
-        if (results.path("router_context").isTextual()) {
-            out.append(" · routers read the <b>").append(escape(results.get("router_context").asText())).append("</b>");
+        out.append("<p class=\"meta\">").append(Html.count(results.testDocuments())).append(" test documents · ")
+                .append(Html.count(results.testTokens())).append(" test tokens")
+                .append(" · window ").append(results.window());
+        if (results.routerContext() != null) {
+            out.append(" · routers read the <b>").append(escape(results.routerContext())).append("</b>");
         }
-        appendIfPresent(results, "reroute", " · re-route every ", " tokens");
-        appendIfPresent(results, "tau", " · τ = ", "");
-        appendIfPresent(results, "seconds", " · evaluated in ", " s");
+        out.append(" · re-route every ").append(results.reroute()).append(" tokens")
+                .append(" · τ = ").append(escape(Double.toString(results.tau())))
+                .append(" · evaluated in ").append(escape(Double.toString(results.seconds()))).append(" s");
         out.append("</p>\n");
         modelTable(results, dense);
         out.append("</section>\n");
@@ -163,8 +148,8 @@ final class ReportPage {
 
     /** The ensemble the page sets against dense: the adaptive router where eval scored it, else centroid k = 2. */
     private String ensembleKey() {
-        JsonNode results = in.results();
-        return results != null && results.path("perplexity").has(ADAPTIVE) ? ADAPTIVE : ENSEMBLE;
+        EvalResults results = in.results();
+        return results != null && results.scored(ADAPTIVE) ? ADAPTIVE : ENSEMBLE;
     }
 
     private String ensembleName() {
@@ -180,7 +165,7 @@ final class ReportPage {
             out.append("no <code>").append(escape(key)).append("</code> in results.json");
         } else if (Double.isFinite(dense)) {
             double ratio = value / dense;
-            Optional<PairedBootstrap.Interval> ci = EvalStep.interval(in.results(), key);
+            Optional<PairedBootstrap.Interval> ci = in.results().interval(key);
             out.append("<span class=\"").append(ratio < 1 ? "better" : "worse").append("\">")
                     .append(Html.percentChange(ratio)).append("</span>")
                     .append(ci.map(c -> " " + Html.percentInterval(c.low(), c.high())).orElse("")).append(" vs dense")
@@ -208,18 +193,17 @@ final class ReportPage {
      * One sentence on the two claims the demo exists for, each as strong as its interval allows. The headline is
      * always the window-routed row: a router with document memory reads what no model it is compared with may.
      */
-    private void verdict(JsonNode results, double dense) {
-        JsonNode ppl = results.path("perplexity");
+    private void verdict(EvalResults results, double dense) {
         String key = ensembleKey();
-        double ensemble = ppl.path(key).asDouble(Double.NaN);
-        double random = ppl.path(RANDOM).asDouble(Double.NaN);
+        double ensemble = results.perplexityOf(key);
+        double random = results.perplexityOf(RANDOM);
         if (!Double.isFinite(dense) || !Double.isFinite(ensemble)) {
             return;
         }
-        Optional<PairedBootstrap.Interval> ci = EvalStep.interval(results, key);
+        Optional<PairedBootstrap.Interval> ci = results.interval(key);
         out.append("<p class=\"verdict\">The ").append(key.equals(ADAPTIVE)
-                        ? String.format(java.util.Locale.ROOT, "adaptive router (%.2f experts per token)",
-                                results.path("experts_per_token").path(ADAPTIVE).asDouble(Double.NaN))
+                        ? String.format(Locale.ROOT, "adaptive router (%.2f experts per token)",
+                                results.expertsPerTokenOf(ADAPTIVE))
                         : "centroid-routed ensemble (k = 2)").append(" is <b>")
                 .append(Html.percentChange(ensemble / dense))
                 .append(ci.map(c -> " " + Html.percentInterval(c.low(), c.high())).orElse(""))
@@ -231,7 +215,7 @@ final class ReportPage {
                             : "<span class=\"worse\">not shown</span>").append(")");
         }
         if (Double.isFinite(random)) {
-            Optional<PairedBootstrap.Interval> r = EvalStep.interval(results, RANDOM);
+            Optional<PairedBootstrap.Interval> r = results.interval(RANDOM);
             out.append("; the random split is <b>").append(Html.percentChange(random / dense))
                     .append(r.map(c -> " " + Html.percentInterval(c.low(), c.high())).orElse(""))
                     .append("</b> against dense (expected: not better — ")
@@ -247,35 +231,35 @@ final class ReportPage {
      * The change against dense of every ensemble (and the best merged model) with its 95% interval, as a forest
      * plot; the single experts and the seed are in the table (far worse than dense, they would flatten the rest).
      */
-    private void forest(JsonNode results) {
-        JsonNode ci = results.path("vs_dense_ci95");
-        JsonNode change = results.path("vs_dense");
+    private void forest(EvalResults results) {
+        Map<String, double[]> ci = orEmpty(results.vsDenseCi95());
+        Map<String, Double> change = orEmpty(results.vsDense());
         List<String> keys = new ArrayList<>();
-        for (String known : MODEL_NAMES.keySet()) {
+        for (String known : ReportRows.NAMES.keySet()) {
             if (!known.equals(DENSE) && !known.equals("seed")) {
                 keys.add(known);
             }
         }
-        ci.fieldNames().forEachRemaining(k -> {
+        for (String k : ci.keySet()) {
             if (!keys.contains(k) && !k.equals("seed") && !k.startsWith(EvalStep.MERGED_PREFIX)
-                    && expertIndex(k) == Integer.MAX_VALUE) {
+                    && ReportRows.expertIndex(k) == Integer.MAX_VALUE) {
                 keys.add(k);
             }
-        });
-        String merged = bestMerged(results.path("perplexity"));
+        }
+        String merged = bestMerged(results);
         if (merged != null) {
             keys.add(merged);
         }
         List<Charts.Estimate> rows = new ArrayList<>();
         for (String k : keys) {
-            Optional<PairedBootstrap.Interval> interval = EvalStep.interval(results, k);
-            if (interval.isEmpty() || !change.path(k).isNumber()) {
+            Optional<PairedBootstrap.Interval> interval = results.interval(k);
+            if (interval.isEmpty() || change.get(k) == null) {
                 continue;
             }
             Color color = k.equals(RANDOM) ? Charts.RANDOM : k.equals(merged) ? Charts.MERGED
                     : k.endsWith(EvalStep.DOCUMENT_MEMORY_SUFFIX) ? Charts.MEMORY
                     : k.equals("oracle") || k.equals("uniform") ? Charts.DENSE : Charts.ENSEMBLE;
-            rows.add(new Charts.Estimate(k, color, change.get(k).asDouble(), interval.get().low(),
+            rows.add(new Charts.Estimate(k, color, change.get(k), interval.get().low(),
                     interval.get().high()));
         }
         if (rows.isEmpty()) {
@@ -284,44 +268,44 @@ final class ReportPage {
         boolean memory = keys.stream().anyMatch(k -> k.endsWith(EvalStep.DOCUMENT_MEMORY_SUFFIX));
         figure(Charts.forest("change of perplexity vs dense (%)", rows, 900, 70 + 30 * rows.size()),
                 "Change of perplexity against dense with 95% intervals, one row per ensemble",
-                "Change of " + escape(results.path("split").asText("test")) + " perplexity against dense: dot, the"
+                "Change of " + escape(results.split() == null ? "test" : results.split()) + " perplexity against dense: dot, the"
                         + " estimate; bar, its 95% interval (paired bootstrap over documents). Left of the dashed line"
                         + " is better than dense; an ensemble is called better only if its whole bar is left of it."
                         + (memory ? " Light rows (<code>" + EvalStep.DOCUMENT_MEMORY_SUFFIX + "</code>): router with"
                         + " document memory — information the dense model does not get." : ""), "wide");
     }
 
-    private void modelTable(JsonNode results, double dense) {
-        JsonNode ppl = results.path("perplexity");
-        JsonNode cost = results.path("experts_per_token");
-        JsonNode accuracy = results.path("routing_accuracy");
+    private void modelTable(EvalResults results, double dense) {
+        Map<String, Double> ppl = orEmpty(results.perplexity());
+        Map<String, Number> cost = orEmpty(results.expertsPerToken());
+        Map<String, Double> accuracy = orEmpty(results.routingAccuracy());
         List<String> keys = new ArrayList<>();
-        for (String known : MODEL_NAMES.keySet()) {
-            if (ppl.has(known)) {
+        for (String known : ReportRows.NAMES.keySet()) {
+            if (ppl.containsKey(known)) {
                 keys.add(known);
             }
         }
         List<String> rest = new ArrayList<>();
-        ppl.fieldNames().forEachRemaining(k -> {
-            if (!MODEL_NAMES.containsKey(k)) {
+        for (String k : ppl.keySet()) {
+            if (!ReportRows.NAMES.containsKey(k)) {
                 rest.add(k);
             }
-        });
-        rest.sort(Comparator.comparingInt(ReportPage::expertIndex)
+        }
+        rest.sort(Comparator.comparingInt(ReportRows::expertIndex)
                 .thenComparing(k -> k.startsWith(EvalStep.MERGED_PREFIX)) // merged models last
                 .thenComparing(Comparator.naturalOrder()));
         keys.addAll(rest);
         double best = Double.POSITIVE_INFINITY;
         for (String k : keys) {
-            best = Math.min(best, ppl.path(k).asDouble(Double.POSITIVE_INFINITY));
+            best = Math.min(best, ppl.get(k) == null ? Double.POSITIVE_INFINITY : ppl.get(k));
         }
         out.append("<h3>Every model and router</h3>\n<table class=\"data\">\n<thead><tr><th>model</th><th>key</th>"
                 + "<th class=\"num\">perplexity</th><th class=\"num\">vs dense</th><th class=\"num\">95% interval</th>"
                 + "<th class=\"num\">experts per token</th><th class=\"num\">routing accuracy</th></tr></thead>\n<tbody>\n");
         for (String k : keys) {
-            double v = ppl.path(k).asDouble(Double.NaN);
+            double v = results.perplexityOf(k);
             String rowClass = k.equals(DENSE) || k.equals(ensembleKey()) || k.equals(RANDOM) ? " class=\"key-row\"" : "";
-            out.append("<tr").append(rowClass).append("><td>").append(escape(modelName(k))).append("</td><td><code>")
+            out.append("<tr").append(rowClass).append("><td>").append(escape(ReportRows.name(k))).append("</td><td><code>")
                     .append(escape(k)).append("</code></td><td class=\"num\">")
                     .append(v == best ? "<b>" + Html.number(v) + "</b>" : Html.number(v)).append("</td><td class=\"num\">");
             if (Double.isFinite(v) && Double.isFinite(dense) && !k.equals(DENSE)) {
@@ -329,12 +313,12 @@ final class ReportPage {
                         .append(Html.percentChange(v / dense)).append("</span>");
             }
             out.append("</td><td class=\"num\">");
-            EvalStep.interval(results, k).ifPresent(c -> out.append(Html.percentInterval(c.low(), c.high())));
-            String experts = cost.path(k).isNumber() ? expertsPerToken(cost.get(k).asDouble())
-                    : expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
+            results.interval(k).ifPresent(c -> out.append(Html.percentInterval(c.low(), c.high())));
+            String experts = cost.get(k) != null ? expertsPerToken(cost.get(k).doubleValue())
+                    : ReportRows.expertIndex(k) < Integer.MAX_VALUE ? "1" : "";
             out.append("</td><td class=\"num\">").append(escape(experts))
                     .append("</td><td class=\"num\">")
-                    .append(accuracy.path(k).isNumber() ? Html.percent(accuracy.get(k).asDouble()) : "")
+                    .append(accuracy.get(k) != null ? Html.percent(accuracy.get(k)) : "")
                     .append("</td></tr>\n");
         }
         out.append("</tbody>\n</table>\n<p class=\"note\">95% interval: of the change against dense, paired bootstrap"
@@ -347,76 +331,48 @@ final class ReportPage {
         return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.2f", value);
     }
 
-    private static String modelName(String key) {
-        if (key.endsWith(EvalStep.DOCUMENT_MEMORY_SUFFIX)) {
-            return modelName(key.substring(0, key.length() - EvalStep.DOCUMENT_MEMORY_SUFFIX.length()))
-                    + ", router with document memory (information the dense model does not get)";
-        }
-        String known = MODEL_NAMES.get(key);
-        if (known != null) {
-            return known;
-        }
-        if (key.startsWith(EvalStep.MERGED_PREFIX)) {
-            return "Merged model " + key.substring(EvalStep.MERGED_PREFIX.length());
-        }
-        int e = expertIndex(key);
-        return e < Integer.MAX_VALUE ? "Expert " + e + " alone" : key;
-    }
-
-    /** The N of "expert_N"; MAX_VALUE for other keys, so experts sort first among the rest. */
-    private static int expertIndex(String key) {
-        if (key.startsWith("expert_")) {
-            try {
-                return Integer.parseInt(key.substring("expert_".length()));
-            } catch (NumberFormatException e) {
-                return Integer.MAX_VALUE;
-            }
-        }
-        return Integer.MAX_VALUE;
-    }
-
     // ---------------------------------------------------------------- 2. per domain
 
     private void domains() {
         section("domains", "Perplexity per domain", "Test perplexity on the documents of each expert domain (the"
                 + " cluster a document was assigned to), and per label where documents carry one.");
-        JsonNode results = in.results();
-        if (results == null || !results.path("per_domain").isObject()) {
+        EvalResults results = in.results();
+        if (results == null || results.perDomain() == null) {
             missingEval("per_domain");
             out.append("</section>\n");
             return;
         }
-        List<String> domains = sortedKeys(results.path("per_domain"));
+        Map<String, Map<String, Double>> perDomain = results.perDomain();
+        List<String> domains = sortedKeys(perDomain);
         if (domains.isEmpty()) {
             missingEval("per_domain");
             out.append("</section>\n");
             return;
         }
-        JsonNode tokens = results.path("domain_tokens");
+        Map<String, Long> tokens = orEmpty(results.domainTokens());
         List<String> categories = new ArrayList<>();
         for (String d : domains) {
             categories.add(isInteger(d) ? "expert " + d : d);
         }
-        comparisonChart(results.path("per_domain"), domains, categories, "expert domain");
-        JsonNode perDomain = results.path("per_domain");
+        comparisonChart(perDomain, domains, categories, "expert domain");
         out.append("<table class=\"data compact\">\n<thead><tr><th>domain</th><th class=\"num\">test tokens</th>"
                 + "<th class=\"num\">dense</th><th class=\"num\">" + escape(ensembleName()) + "</th><th class=\"num\">vs dense</th>"
                 + "<th class=\"num\">random split</th><th class=\"num\">vs dense</th></tr></thead>\n<tbody>\n");
         for (int i = 0; i < domains.size(); i++) {
             String d = domains.get(i);
-            double dense = perDomain.path(DENSE).path(d).asDouble(Double.NaN);
-            double ens = perDomain.path(ensembleKey()).path(d).asDouble(Double.NaN);
-            double rnd = perDomain.path(RANDOM).path(d).asDouble(Double.NaN);
+            double dense = valueOf(perDomain.get(DENSE), d);
+            double ens = valueOf(perDomain.get(ensembleKey()), d);
+            double rnd = valueOf(perDomain.get(RANDOM), d);
             out.append("<tr><td>").append(escape(categories.get(i))).append("</td><td class=\"num\">")
-                    .append(tokens.path(d).isNumber() ? Html.count(tokens.get(d).asLong()) : "")
+                    .append(tokens.get(d) != null ? Html.count(tokens.get(d)) : "")
                     .append("</td><td class=\"num\">").append(Html.number(dense)).append("</td><td class=\"num\">")
                     .append(Html.number(ens)).append("</td><td class=\"num\">").append(change(ens, dense))
                     .append("</td><td class=\"num\">").append(Html.number(rnd)).append("</td><td class=\"num\">")
                     .append(change(rnd, dense)).append("</td></tr>\n");
         }
         out.append("</tbody>\n</table>\n");
-        JsonNode perLabel = results.path("per_label");
-        if (perLabel.isObject() && !sortedKeys(perLabel).isEmpty()) {
+        Map<String, Map<String, Double>> perLabel = results.perLabel();
+        if (perLabel != null && !sortedKeys(perLabel).isEmpty()) {
             out.append("<h3>Per label</h3>\n");
             List<String> labels = sortedKeys(perLabel);
             comparisonChart(perLabel, labels, labels, "label");
@@ -425,17 +381,18 @@ final class ReportPage {
     }
 
     /** Grouped bars of dense, ensemble and random split over the given keys of a per_domain-shaped map. */
-    private void comparisonChart(JsonNode byModel, List<String> keys, List<String> categories, String what) {
+    private void comparisonChart(Map<String, Map<String, Double>> byModel, List<String> keys, List<String> categories,
+                                 String what) {
         List<Charts.Bars> series = new ArrayList<>();
         String[][] models = {{DENSE, "dense"}, {ensembleKey(), ensembleName()}, {RANDOM, "random split"}};
         Color[] colors = {Charts.DENSE, Charts.ENSEMBLE, Charts.RANDOM};
         for (int m = 0; m < models.length; m++) {
-            addSeries(series, byModel.path(models[m][0]), keys, models[m][1], colors[m]);
+            addSeries(series, byModel.get(models[m][0]), keys, models[m][1], colors[m]);
         }
         // Only the best merged model: a sweep leaves many, and the worst would flatten every other bar.
-        String merged = bestMerged(in.results().path("perplexity"));
+        String merged = bestMerged(in.results());
         if (merged != null) {
-            addSeries(series, byModel.path(merged), keys, modelName(merged), Charts.MERGED);
+            addSeries(series, byModel.get(merged), keys, ReportRows.name(merged), Charts.MERGED);
         }
         if (series.isEmpty()) {
             out.append("<p class=\"note\">No dense, ensemble or random-split entries per ").append(escape(what))
@@ -450,24 +407,24 @@ final class ReportPage {
                 "Test perplexity per " + what + "; lower is better.", "wide");
     }
 
-    private static void addSeries(List<Charts.Bars> series, JsonNode values, List<String> keys, String name, Color color) {
-        if (!values.isObject()) {
+    private static void addSeries(List<Charts.Bars> series, Map<String, Double> values, List<String> keys, String name,
+                                  Color color) {
+        if (values == null) {
             return;
         }
         double[] v = new double[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
-            v[i] = values.path(keys.get(i)).asDouble(Double.NaN);
+            v[i] = valueOf(values, keys.get(i));
         }
         series.add(new Charts.Bars(name, color, v));
     }
 
     /** The merged model with the lowest overall perplexity, or null when eval scored none. */
-    private static String bestMerged(JsonNode ppl) {
+    private static String bestMerged(EvalResults results) {
         String best = null;
-        for (java.util.Iterator<String> it = ppl.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
+        for (String k : orEmpty(results.perplexity()).keySet()) {
             if (k.startsWith(EvalStep.MERGED_PREFIX)
-                    && (best == null || ppl.path(k).asDouble(Double.NaN) < ppl.path(best).asDouble(Double.NaN))) {
+                    && (best == null || results.perplexityOf(k) < results.perplexityOf(best))) {
                 best = k;
             }
         }
@@ -479,26 +436,26 @@ final class ReportPage {
     private void routing() {
         section("routing", "Routing map", "Which expert the centroid router (k = 1) chose, per true cluster or"
                 + " label: each row sums to 100%. A strong diagonal means routing on the context recovers the domain.");
-        JsonNode map = in.results() == null ? null : in.results().path("routing_map");
-        if (map == null || !map.path("counts").isArray() || map.path("counts").size() == 0) {
+        EvalResults.RoutingMap map = in.results() == null ? null : in.results().routingMap();
+        if (map == null || map.counts() == null || map.counts().length == 0) {
             missingEval("routing_map");
             out.append("</section>\n");
             return;
         }
-        JsonNode counts = map.path("counts");
+        long[][] counts = map.counts();
+        List<String> names = map.rows() == null ? List.of() : map.rows();
         List<String> rows = new ArrayList<>();
-        for (int r = 0; r < counts.size(); r++) {
-            JsonNode name = map.path("rows").path(r);
-            rows.add(name.isMissingNode() ? String.valueOf(r) : name.asText());
+        for (int r = 0; r < counts.length; r++) {
+            rows.add(r < names.size() ? String.valueOf(names.get(r)) : String.valueOf(r));
         }
         int columns = 0;
-        for (JsonNode row : counts) {
-            columns = Math.max(columns, row.size());
+        for (long[] row : counts) {
+            columns = Math.max(columns, row == null ? 0 : row.length);
         }
+        int[] expertIds = map.experts() == null ? new int[0] : map.experts();
         List<String> experts = new ArrayList<>();
         for (int c = 0; c < columns; c++) {
-            JsonNode name = map.path("experts").path(c);
-            experts.add("e" + (name.isMissingNode() ? c : name.asText()));
+            experts.add("e" + (c < expertIds.length ? expertIds[c] : c));
         }
         if (columns == 0) {
             missingEval("routing_map");
@@ -510,14 +467,14 @@ final class ReportPage {
         for (int r = 0; r < rows.size(); r++) {
             double sum = 0;
             for (int c = 0; c < columns; c++) {
-                sum += counts.path(r).path(c).asDouble(0);
+                sum += count(counts[r], c);
             }
             total += (long) sum;
             for (int c = 0; c < columns; c++) {
-                shares[r][c] = sum > 0 ? counts.path(r).path(c).asDouble(0) / sum : 0;
+                shares[r][c] = sum > 0 ? count(counts[r], c) / sum : 0;
             }
         }
-        String rowsAre = map.path("rows_are").asText("cluster");
+        String rowsAre = map.rowsAre() == null ? "cluster" : map.rowsAre();
         List<String> rowLabels = new ArrayList<>();
         for (String r : rows) {
             rowLabels.add(rowsAre.equals("cluster") && isInteger(r) ? "cluster " + r : r);
@@ -689,23 +646,22 @@ final class ReportPage {
                 + "<tbody>\n");
         Map<String, Double> flopsByGroup = new LinkedHashMap<>();
         for (ReportInputs.Job job : jobs) {
-            JsonNode p = job.provenance();
+            TrainProvenance p = job.provenance();
             out.append("<tr><td>").append(escape(job.name())).append("</td>");
             if (p == null) {
                 out.append("<td colspan=\"7\" class=\"note\">unfinished: no provenance.json yet</td></tr>\n");
                 continue;
             }
-            double flops = p.path("flops").asDouble(Double.NaN);
+            double flops = p.flops();
             if (Double.isFinite(flops)) {
                 flopsByGroup.merge(job.group(), flops, Double::sum);
             }
-            String commit = p.path("git_commit").asText("");
-            out.append("<td class=\"num\">").append(p.path("steps").isNumber() ? Html.count(p.get("steps").asLong()) : "")
-                    .append("</td><td class=\"num\">")
-                    .append(p.path("tokens_seen").isNumber() ? Html.count(p.get("tokens_seen").asLong()) : "")
+            String commit = p.gitCommit() == null ? "" : p.gitCommit();
+            out.append("<td class=\"num\">").append(Html.count(p.steps()))
+                    .append("</td><td class=\"num\">").append(Html.count(p.tokensSeen()))
                     .append("</td><td class=\"num\">").append(Double.isFinite(flops) ? Html.flops(flops) : "")
-                    .append("</td><td class=\"num\">").append(Html.number(p.path("final_train_loss").asDouble(Double.NaN)))
-                    .append("</td><td class=\"num\">").append(Html.number(p.path("final_valid_loss").asDouble(Double.NaN)))
+                    .append("</td><td class=\"num\">").append(Html.number(p.finalTrainLoss()))
+                    .append("</td><td class=\"num\">").append(Html.number(p.finalValidLoss()))
                     .append("</td><td class=\"num\">").append(escape(wallTime(p))).append("</td><td><code title=\"")
                     .append(escape(commit)).append("\">").append(escape(commit.substring(0, Math.min(10, commit.length()))))
                     .append("</code></td></tr>\n");
@@ -726,10 +682,13 @@ final class ReportPage {
         }
     }
 
-    private static String wallTime(JsonNode provenance) {
+    private static String wallTime(TrainProvenance provenance) {
+        if (provenance.started() == null || provenance.finished() == null) {
+            return "";
+        }
         try {
-            Instant started = Instant.parse(provenance.path("started").asText(""));
-            Instant finished = Instant.parse(provenance.path("finished").asText(""));
+            Instant started = Instant.parse(provenance.started());
+            Instant finished = Instant.parse(provenance.finished());
             long s = Duration.between(started, finished).getSeconds();
             return s >= 3600 ? String.format(Locale.ROOT, "%dh %02dm", s / 3600, s / 60 % 60)
                     : String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60);
@@ -779,23 +738,31 @@ final class ReportPage {
                 + "</span>";
     }
 
-    private static String count(JsonNode node, String field) {
-        return node.path(field).isNumber() ? Html.count(node.get(field).asLong()) : "?";
+    private static double count(long[] row, int c) {
+        return row != null && c < row.length ? row[c] : 0;
     }
 
-    private void appendIfPresent(JsonNode node, String field, String before, String after) {
-        if (node.path(field).isNumber()) {
-            out.append(before).append(escape(node.get(field).asText())).append(after);
-        }
+    /** A model's value for a key of a per_domain-shaped map; NaN when either is missing. */
+    private static double valueOf(Map<String, Double> values, String key) {
+        Double v = values == null ? null : values.get(key);
+        return v == null ? Double.NaN : v;
+    }
+
+    private static <K, V> Map<K, V> orEmpty(Map<K, V> map) {
+        return map == null ? Map.of() : map;
     }
 
     /** The keys of every model's map, numeric keys in numeric order, others alphabetically after them. */
-    private static List<String> sortedKeys(JsonNode byModel) {
-        java.util.TreeSet<String> keys = new java.util.TreeSet<>(
+    private static List<String> sortedKeys(Map<String, Map<String, Double>> byModel) {
+        TreeSet<String> keys = new TreeSet<>(
                 Comparator.comparing((String k) -> !isInteger(k))
                         .thenComparingLong(k -> isInteger(k) ? Long.parseLong(k) : 0)
                         .thenComparing(Comparator.naturalOrder()));
-        byModel.elements().forEachRemaining(model -> model.fieldNames().forEachRemaining(keys::add));
+        for (Map<String, Double> model : byModel.values()) {
+            if (model != null) {
+                keys.addAll(model.keySet());
+            }
+        }
         return new ArrayList<>(keys);
     }
 
@@ -807,70 +774,14 @@ final class ReportPage {
         return String.format(Locale.ROOT, "#%02x%02x%02x", c.getRed(), c.getGreen(), c.getBlue());
     }
 
-    private static final String CSS = """
-            :root { --ink:#22272e; --muted:#6b7280; --line:#e5e7eb; --bg:#f7f7f5; --card:#fff;
-                    --better:#15803d; --worse:#b91c1c; --accent:#2563eb; }
-            * { box-sizing: border-box; }
-            html { background: var(--bg); }
-            body { margin: 0; color: var(--ink); font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI",
-                   Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
-            main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 64px; }
-            .masthead { border-bottom: 1px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
-            .kicker { text-transform: uppercase; letter-spacing: .12em; font-size: 12px; color: var(--accent);
-                      margin: 0; font-weight: 600; }
-            h1 { font-size: 32px; margin: 4px 0 6px; letter-spacing: -.01em; }
-            h2 { font-size: 22px; margin: 0 0 4px; }
-            h3 { font-size: 15px; margin: 22px 0 8px; color: var(--muted); text-transform: uppercase;
-                 letter-spacing: .06em; }
-            nav { margin-top: 12px; display: flex; gap: 18px; flex-wrap: wrap; font-size: 14px; }
-            nav a { color: var(--accent); text-decoration: none; }
-            nav a:hover { text-decoration: underline; }
-            section { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
-                      padding: 24px 28px; margin: 24px 0; }
-            .lede { color: var(--muted); margin: 0 0 16px; max-width: 820px; }
-            .meta { color: var(--muted); font-size: 14px; margin: 8px 0; }
-            .note { color: var(--muted); font-size: 13px; }
-            .callout { background: #fffbeb; border: 1px solid #fde68a; border-radius: 8px; padding: 12px 16px; }
-            .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; margin: 8px 0 12px; }
-            .card { border: 1px solid var(--line); border-top: 4px solid var(--muted); border-radius: 8px;
-                    padding: 14px 18px; }
-            .card-title { font-size: 13px; color: var(--muted); }
-            .card-value { font-size: 36px; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.2; }
-            .card-sub { font-size: 14px; color: var(--muted); }
-            .verdict { font-size: 16px; margin: 12px 0 4px; }
-            .better { color: var(--better); font-weight: 600; }
-            .worse { color: var(--worse); font-weight: 600; }
-            .neutral { color: var(--muted); font-weight: 600; }
-            .card-claim { font-size: 14px; margin-top: 2px; }
-            table { border-collapse: collapse; width: 100%; font-size: 14px; }
-            table.data th, table.data td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
-                                           vertical-align: top; }
-            table.data thead th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase;
-                                  letter-spacing: .04em; border-bottom: 2px solid var(--line); }
-            table.data tr.key-row td { background: #f8fafc; }
-            table.compact { max-width: 820px; margin-top: 8px; }
-            .num { text-align: right !important; font-variant-numeric: tabular-nums; white-space: nowrap; }
-            code { font: 12.5px/1.4 "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
-                   background: #f3f4f6; padding: 1px 5px; border-radius: 4px; }
-            figure.chart { margin: 8px 0 16px; }
-            figure.chart svg.plot { display: block; width: 100%; height: auto; }
-            figure.wide { max-width: 100%; }
-            figure.narrow { max-width: 720px; }
-            figcaption { font-size: 13px; color: var(--muted); margin-top: 2px; }
-            .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px 18px; }
-            .grid figure.chart { margin: 0; }
-            .chip { display: inline-block; background: #eff6ff; color: #1e40af; border-radius: 999px;
-                    padding: 0 8px; margin: 1px 3px 2px 0; font-size: 12.5px; }
-            .label { display: inline-block; margin-right: 6px; white-space: nowrap; }
-            td.terms { max-width: 420px; }
-            .config { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px 24px; }
-            table.kv th, table.kv td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid var(--line);
-                                       font-size: 13px; vertical-align: top; }
-            table.kv th { font-weight: 500; color: var(--muted); white-space: nowrap; }
-            table.kv td { word-break: break-word; font-variant-numeric: tabular-nums; }
-            footer { color: var(--muted); font-size: 13px; margin-top: 32px; }
-            @media print { html, section { background: #fff; } section { break-inside: avoid-page; border: 0; }
-                           figure.chart, tr { break-inside: avoid; } nav { display: none; } }
-            @media (max-width: 760px) { .cards { grid-template-columns: 1fr; } main { padding: 16px; } }
-            """;
+    private static String resource(String name) {
+        try (InputStream in = ReportPage.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the classpath beside " + ReportPage.class);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package ai.chorus.core.report;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,10 +18,21 @@ import org.slf4j.LoggerFactory;
  * with a note, so the report can be made at any point of a run.
  */
 public final class ReportStep {
-    public static final String FILE_NAME = "report.html";
     private static final Logger LOG = LoggerFactory.getLogger(ReportStep.class);
 
     private ReportStep() {}
+
+    /**
+     * What to write.
+     *
+     * @param generated the time the page says it was generated
+     */
+    public record Options(Instant generated) {
+        /** A page generated now. */
+        public static Options now() {
+            return new Options(Instant.now());
+        }
+    }
 
     /**
      * What was written.
@@ -34,10 +46,16 @@ public final class ReportStep {
     public record Result(Path file, long bytes, int charts, int jobs, boolean evaluated) {}
 
     /** Writes {@code eval/report.html} of a prepared run, atomically. */
-    public static Result run(RunDir run) throws IOException {
-        ReportInputs inputs = ReportInputs.read(run);
-        ReportPage.Rendered page = ReportPage.render(inputs, Instant.now());
-        Path file = run.evalDir().resolve(FILE_NAME);
+    public static Result run(RunDir run, Options options, Progress progress) throws IOException {
+        ReportInputs inputs;
+        ReportPage.Rendered page;
+        try (Progress.Task task = progress.start("report", 2, "parts")) {
+            inputs = ReportInputs.read(run);
+            task.advance(1);
+            page = ReportPage.render(inputs, options.generated());
+            task.advance(1);
+        }
+        Path file = run.report();
         Files.createDirectories(file.getParent());
         AtomicFiles.writeString(file, page.html());
         LOG.info("wrote {} ({} charts, {} jobs{})", file, page.charts(), inputs.jobs().size(),

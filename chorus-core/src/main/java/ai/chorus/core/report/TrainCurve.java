@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ public record TrainCurve(double[] tokens, double[] loss, double[] validTokens, d
                     validLoss[v++] = record.get("val_loss").asDouble();
                 }
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new InvalidInputException(file + " is not UTF-8 text (damaged?); delete it or retrain the job with"
                     + " --force");
         }

@@ -1,9 +1,8 @@
 package ai.chorus.core.run;
 
+import ai.chorus.core.data.ShardReader;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.Checkpoints;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,10 +12,14 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,8 +53,6 @@ public final class RunFingerprints {
     public static final String DATA = "data";
     public static final String CLUSTERS = "clusters";
     public static final String SEED = "seed";
-    public static final String MODELS = "models";
-    private static final String PROVENANCE = "provenance.json";
     private static final Logger LOG = LoggerFactory.getLogger(RunFingerprints.class);
 
     private final RunDir run;
@@ -59,7 +60,7 @@ public final class RunFingerprints {
     private final Map<Path, String> fileHashes = new HashMap<>();
     private String clusters;
     /** Runs already warned about in this process: one warning per run, not one per model. */
-    private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
     private RunFingerprints(RunDir run) {
         this.run = run;
@@ -75,8 +76,8 @@ public final class RunFingerprints {
     }
 
     public String data() throws IOException {
-        return sha256("meta.json " + hash(run.dataDir().resolve("meta.json")) + "\ndocuments.bin "
-                + hash(run.dataDir().resolve("documents.bin")) + "\n");
+        return sha256(run.dataMeta().getFileName() + " " + hash(run.dataMeta()) + "\n"
+                + run.dataIndex().getFileName() + " " + hash(run.dataIndex()) + "\n");
     }
 
     /** A manifest hash of every (non-hidden) file of {@code clusters/}, by name. */
@@ -103,26 +104,17 @@ public final class RunFingerprints {
      * What a step consumes, to record: tokenizer and data always, the clustering and the seed's weights
      * when asked.
      */
-    public ObjectNode record(boolean withClusters, boolean withSeed) throws IOException {
-        ObjectNode n = RunSpec.JSON.createObjectNode();
-        n.put(TOKENIZER, tokenizer());
-        n.put(DATA, data());
-        if (withClusters) {
-            n.put(CLUSTERS, clusters());
-        }
-        if (withSeed) {
-            n.put(SEED, model(run.seedDir()));
-        }
-        return n;
+    public RunInputs record(boolean withClusters, boolean withSeed) throws IOException {
+        return new RunInputs(tokenizer(), data(), withClusters ? clusters() : null,
+                withSeed ? model(run.seedDir()) : null, null);
     }
 
     /**
      * Records what {@code chorus cluster} consumed (taken with {@code record(false, false)} before it read them)
      * in the staged clusters folder before it is installed.
      */
-    public void recordClustering(Path stagedClustersDir, ObjectNode consumed) throws IOException {
-        ai.chorus.engine.io.AtomicFiles.writeString(stagedClustersDir.resolve(run.clusterInputs().getFileName()),
-                RunSpec.JSON.writeValueAsString(consumed) + "\n");
+    public void recordClustering(Path stagedClustersDir, RunInputs consumed) throws IOException {
+        JsonFiles.write(stagedClustersDir.resolve(RunDir.CLUSTER_INPUTS), consumed);
     }
 
     /**
@@ -131,17 +123,22 @@ public final class RunFingerprints {
      * @param subject what was made from the inputs, e.g. "expert 3 (experts/e03)"
      * @param rerun the command that makes it again
      */
-    public void requireCurrent(JsonNode recorded, String subject, String rerun) throws IOException {
-        if (recorded == null || !recorded.isObject()) {
+    public void requireCurrent(RunInputs recorded, String subject, String rerun) throws IOException {
+        if (recorded == null) {
             warnUnrecorded(subject);
             return;
         }
-        for (String key : List.of(TOKENIZER, DATA, CLUSTERS, SEED)) {
-            JsonNode r = recorded.get(key);
-            if (r == null) {
+        Map<String, String> byKey = new LinkedHashMap<>();
+        byKey.put(TOKENIZER, recorded.tokenizer());
+        byKey.put(DATA, recorded.data());
+        byKey.put(CLUSTERS, recorded.clusters());
+        byKey.put(SEED, recorded.seed());
+        for (Map.Entry<String, String> r : byKey.entrySet()) {
+            String key = r.getKey();
+            if (r.getValue() == null) {
                 continue;
             }
-            if (!r.asText().equals(current(key))) {
+            if (!r.getValue().equals(current(key))) {
                 throw new InvalidInputException(subject + " was made from another " + describe(key)
                         + " than the run now has (changed since); re-run '" + rerun + "'");
             }
@@ -151,7 +148,7 @@ public final class RunFingerprints {
     /** Refuses a clustering made from another tokenizer or data than the run now has. */
     public void requireCurrentClustering() throws IOException {
         Path record = run.clusterInputs();
-        requireCurrent(Files.isRegularFile(record) ? readJson(record) : null, "the clustering (" + run.clustersDir()
+        requireCurrent(Files.isRegularFile(record) ? read(record, RunInputs.class) : null, "the clustering (" + run.clustersDir()
                 + ")", "chorus cluster --run " + run + " --force");
     }
 
@@ -160,28 +157,29 @@ public final class RunFingerprints {
      * or seed; a merged model's merged models. A folder without provenance (made by hand) is not checked.
      */
     public void requireCurrentModel(Path dir) throws IOException {
-        Path file = dir.resolve(PROVENANCE);
+        Path file = RunDir.provenance(dir);
         String name = run.root().relativize(dir.toAbsolutePath().normalize()).toString();
         if (!Files.isRegularFile(file)) {
             warnUnrecorded(name);
             return;
         }
-        JsonNode p = readJson(file);
-        if ("merge".equals(p.path("kind").asText())) {
-            for (JsonNode in : mergedInputs(p)) {
-                Path path = Path.of(in.path("path").asText());
+        Provenance read = read(file, Provenance.class);
+        if (read instanceof MergeProvenance merge) {
+            for (MergeProvenance.Input in : mergedInputs(merge)) {
+                Path path = Path.of(String.valueOf(in.path()));
                 if (!Files.isRegularFile(path.resolve(Checkpoints.WEIGHTS_FILE))) {
                     warnUnrecorded(name + "'s input " + path + " (moved or removed)");
                     continue; // a run moved elsewhere keeps absolute paths of its old place: nothing to compare
                 }
-                if (!in.path("sha256").asText("").equals(model(path))) {
+                if (!String.valueOf(in.sha256()).equals(model(path))) {
                     throw new InvalidInputException(name + " was merged from " + path + " as it was before it changed;"
                             + " re-run its merge ('chorus merge --run " + run + " … --force')");
                 }
             }
             return;
         }
-        requireCurrent(p.get(INPUTS), p.path("job").asText(name) + " (" + name + ")",
+        TrainProvenance p = (TrainProvenance) read;
+        requireCurrent(p.inputs(), (p.job() != null ? p.job() : name) + " (" + name + ")",
                 "chorus train --run " + run + " " + trainFlag(p, name) + " --force");
     }
 
@@ -198,17 +196,16 @@ public final class RunFingerprints {
      * Refuses {@code eval/results.json} computed from other models, clusters, tokenizer or data than the
      * run now has (a model retrained or merged again since, a re-clustering).
      */
-    public void requireCurrentResults(JsonNode results, Path file) throws IOException {
-        JsonNode inputs = results.get(INPUTS);
+    public void requireCurrentResults(RunInputs inputs, Path file) throws IOException {
         String rerun = "chorus eval --run " + run;
         requireCurrent(inputs, file.toString(), rerun);
-        if (inputs == null || !inputs.path(MODELS).isObject()) {
+        if (inputs == null || inputs.models() == null) {
             return;
         }
-        for (Map.Entry<String, JsonNode> m : (Iterable<Map.Entry<String, JsonNode>>) inputs.path(MODELS)::fields) {
-            Path dir = run.root().resolve(m.getValue().path("path").asText());
+        for (Map.Entry<String, RunInputs.Model> m : inputs.models().entrySet()) {
+            Path dir = run.root().resolve(String.valueOf(m.getValue().path()));
             if (!Files.isRegularFile(dir.resolve(Checkpoints.WEIGHTS_FILE))
-                    || !m.getValue().path("sha256").asText("").equals(model(dir))) {
+                    || !String.valueOf(m.getValue().sha256()).equals(model(dir))) {
                 throw new InvalidInputException(file + " scored " + m.getKey() + " (" + dir + ") as it was before it"
                         + " changed; re-run '" + rerun + "'");
             }
@@ -219,15 +216,13 @@ public final class RunFingerprints {
      * What eval records: the run's inputs and every scored model, by its results key, as a path relative to
      * the run and its weights' fingerprint.
      */
-    public ObjectNode recordResults(Map<String, Path> models) throws IOException {
-        ObjectNode n = record(true, false);
-        ObjectNode m = n.putObject(MODELS);
+    public RunInputs recordResults(Map<String, Path> models) throws IOException {
+        Map<String, RunInputs.Model> scored = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : models.entrySet()) {
-            m.putObject(e.getKey())
-                    .put("path", run.root().relativize(e.getValue().toAbsolutePath().normalize()).toString())
-                    .put("sha256", model(e.getValue()));
+            scored.put(e.getKey(), new RunInputs.Model(
+                    run.root().relativize(e.getValue().toAbsolutePath().normalize()).toString(), model(e.getValue())));
         }
-        return n;
+        return record(true, false).withModels(scored);
     }
 
     /**
@@ -235,7 +230,7 @@ public final class RunFingerprints {
      * clustering and every model were made from the run's current inputs. Returns the record for
      * {@code results.json}.
      */
-    public static ObjectNode requireCurrentForEval(RunDir run, Map<String, Path> models, int tokenizerVocab,
+    public static RunInputs requireCurrentForEval(RunDir run, Map<String, Path> models, int tokenizerVocab,
                                                    int dataVocab) throws IOException {
         requireTokenizerMatchesData(run, tokenizerVocab, dataVocab);
         RunFingerprints f = of(run);
@@ -250,7 +245,7 @@ public final class RunFingerprints {
     public static void requireTokenizerMatchesData(RunDir run, int tokenizerVocab, int dataVocab) {
         if (tokenizerVocab != dataVocab) {
             throw new InvalidInputException(run.tokenizerJson() + " has " + tokenizerVocab + " tokens but "
-                    + run.dataDir().resolve("meta.json") + " says the data was tokenized with " + dataVocab
+                    + run.dataMeta() + " says the data was tokenized with " + dataVocab
                     + "; restore the run's tokenizer or re-run 'chorus prepare --run " + run + " --force'");
         }
     }
@@ -260,12 +255,13 @@ public final class RunFingerprints {
      * ({@code chorus generate} on a model of a run).
      */
     public static void requireModelTokenizer(Path modelDir, Path tokenizerJson) throws IOException {
-        Path file = modelDir.resolve(PROVENANCE);
+        Path file = RunDir.provenance(modelDir);
         if (!Files.isRegularFile(file)) {
             return;
         }
-        JsonNode recorded = readJson(file).path(INPUTS).get(TOKENIZER);
-        if (recorded != null && !recorded.asText().equals(sha256(tokenizerJson))) {
+        String recorded = read(file, Provenance.class) instanceof TrainProvenance p && p.inputs() != null
+                ? p.inputs().tokenizer() : null;
+        if (recorded != null && !recorded.equals(sha256(tokenizerJson))) {
             throw new InvalidInputException("the model in " + modelDir + " was trained with another tokenizer than "
                     + tokenizerJson + " (changed since); give its tokenizer with --tokenizer or retrain it");
         }
@@ -282,29 +278,31 @@ public final class RunFingerprints {
         };
     }
 
-    private static String describe(String key) {
+    private String describe(String key) {
         return switch (key) {
-            case TOKENIZER -> "tokenizer.json";
-            case DATA -> "prepared data (data/meta.json, data/documents.bin)";
+            case TOKENIZER -> run.tokenizerJson().getFileName().toString();
+            case DATA -> "prepared data (data/" + ShardReader.META_FILE + ", data/" + ShardReader.INDEX_FILE + ")";
             case CLUSTERS -> "clustering (clusters/)";
             case SEED -> "seed model (seed/)";
             default -> key;
         };
     }
 
-    private static List<JsonNode> mergedInputs(JsonNode provenance) {
-        List<JsonNode> all = new java.util.ArrayList<>();
-        provenance.path("models").forEach(all::add);
-        if (provenance.path("base").isObject()) {
-            all.add(provenance.get("base"));
+    private static List<MergeProvenance.Input> mergedInputs(MergeProvenance provenance) {
+        List<MergeProvenance.Input> all = new ArrayList<>();
+        if (provenance.models() != null) {
+            all.addAll(provenance.models());
+        }
+        if (provenance.base() != null) {
+            all.add(provenance.base());
         }
         return all;
     }
 
-    private static String trainFlag(JsonNode provenance, String name) {
-        return switch (provenance.path("kind").asText()) {
+    private static String trainFlag(TrainProvenance provenance, String name) {
+        return switch (String.valueOf(provenance.kind())) {
             case "seed" -> "--seed";
-            case "expert" -> "--expert " + provenance.path("expert").asInt();
+            case "expert" -> "--expert " + (provenance.expert() == null ? 0 : provenance.expert());
             case "dense" -> "--dense";
             case "random" -> "--random-split";
             default -> "(the job of " + name + ")";
@@ -318,9 +316,9 @@ public final class RunFingerprints {
         }
     }
 
-    private static JsonNode readJson(Path file) {
+    private static <T> T read(Path file, Class<T> type) {
         try {
-            return RunSpec.JSON.readTree(file.toFile());
+            return JsonFiles.read(file, type);
         } catch (IOException e) {
             throw new InvalidInputException(file + " is not valid JSON (" + e.getMessage().lines().findFirst()
                     .orElse("") + "); restore it or re-run the step that wrote it");

@@ -2,9 +2,14 @@ package ai.chorus.core.train;
 
 import ai.chorus.core.Chorus;
 import ai.chorus.core.data.ShardReader;
+import ai.chorus.core.run.JobLocks;
+import ai.chorus.core.run.JsonFiles;
+import ai.chorus.core.run.Provenance;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunFingerprints;
+import ai.chorus.core.run.RunInputs;
 import ai.chorus.core.run.RunSpec;
+import ai.chorus.core.run.TrainProvenance;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.tokenizer.TokenizerFiles;
 import ai.chorus.core.util.Progress;
@@ -13,6 +18,7 @@ import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.ModelConfig;
 import ai.chorus.engine.io.AtomicFiles;
 import ai.chorus.engine.io.Checkpoints;
+import ai.chorus.engine.io.HfConfig;
 import ai.chorus.engine.io.TrainingStateFile;
 import ai.chorus.engine.model.FfnResize;
 import ai.chorus.engine.model.LlamaModel;
@@ -20,6 +26,7 @@ import ai.chorus.engine.optim.LrSchedule;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.train.TrainConfig;
 import ai.chorus.engine.train.Trainer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,6 +34,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +43,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,10 +62,17 @@ import org.slf4j.LoggerFactory;
 public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String PROVENANCE = "provenance.json";
-    public static final String CHECKPOINT = "checkpoint.safetensors";
-    public static final String CURVES = "train.jsonl";
-    public static final String DOCUMENTS = "documents.txt";
+
+    /**
+     * What to run.
+     *
+     * @param plan the plan the job belongs to (its settings decide the training)
+     * @param job the job
+     * @param threads worker threads; the weights do not depend on it
+     * @param resume continue from the job's checkpoint (required when one exists)
+     * @param force discard whatever the job folder holds and train from the start
+     */
+    public record Options(Plan plan, Plan.Job job, int threads, boolean resume, boolean force) {}
 
     /** How the job ended. */
     public record Result(String name, Path dir, long steps, long tokens, double finalTrainLoss,
@@ -66,7 +82,7 @@ public final class TrainJob {
 
     /** True once the job has written its final model and provenance. */
     public static boolean isComplete(Plan.Job job) {
-        return Files.isRegularFile(job.dir().resolve(PROVENANCE))
+        return Files.isRegularFile(RunDir.provenance(job.dir()))
                 && Files.isRegularFile(job.dir().resolve(Checkpoints.WEIGHTS_FILE));
     }
 
@@ -80,11 +96,12 @@ public final class TrainJob {
         if (!isComplete(job)) {
             return false;
         }
-        Path provenance = job.dir().resolve(PROVENANCE);
+        Path provenance = RunDir.provenance(job.dir());
         String recorded;
         try {
-            recorded = JSON.readTree(provenance.toFile()).path("fingerprint").asText("");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            recorded = JsonFiles.read(provenance, Provenance.class) instanceof TrainProvenance p
+                    && p.fingerprint() != null ? p.fingerprint() : "";
+        } catch (JsonProcessingException e) {
             throw new InvalidInputException(provenance + " is not valid JSON (" + e.getOriginalMessage()
                     + "); it was damaged or cut short, so " + job.name() + " cannot be checked: retrain it with"
                     + " --force");
@@ -134,24 +151,24 @@ public final class TrainJob {
         FfnResize.copy(seed, llama, s.initSeed() * 31L + job.index() + 1);
     }
 
-    /**
-     * @param resume continue from the job's checkpoint (required when one exists)
-     * @param force discard whatever the job folder holds and train from the start
-     */
-    public static Result run(Plan.Job job, TrainSettings s, ShardReader data, BpeTokenizer tokenizer, int threads,
-                             boolean resume, boolean force, Progress progress) throws IOException {
+    /** Runs one job of the run's plan in this process: trains it, or skips it when it is finished already. */
+    public static Result run(RunDir run, Options options, Progress progress) throws IOException {
+        Plan.Job job = options.job();
+        ShardReader data = ShardReader.open(run.dataDir());
+        BpeTokenizer tokenizer = BpeTokenizer.load(run.tokenizerJson());
         Files.createDirectories(job.dir());
         // One process per job folder: a second run of the same job (another terminal, another machine
         // on a shared file system) would interleave checkpoints and curves.
-        try (FileChannel lockFile = FileChannel.open(job.dir().resolve(ai.chorus.core.run.JobLocks.FILE), StandardOpenOption.CREATE,
+        try (FileChannel lockFile = FileChannel.open(job.dir().resolve(JobLocks.FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
              FileLock lock = lockFile.tryLock()) {
             if (lock == null) {
                 throw new InvalidInputException(job.name() + " is being trained by another process (" + job.dir()
-                        + "/" + ai.chorus.core.run.JobLocks.FILE + " is held); wait for it or stop it first");
+                        + "/" + JobLocks.FILE + " is held); wait for it or stop it first");
             }
-            return runLocked(job, s, data, tokenizer, threads, resume, force, progress);
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return runLocked(job, options.plan().settings(), data, tokenizer, options.threads(), options.resume(),
+                    options.force(), progress);
+        } catch (OverlappingFileLockException e) {
             throw new InvalidInputException(job.name() + " is already being trained in this process");
         }
     }
@@ -159,7 +176,7 @@ public final class TrainJob {
     private static Result runLocked(Plan.Job job, TrainSettings s, ShardReader data, BpeTokenizer tokenizer,
                                     int threads, boolean resume, boolean force, Progress progress) throws IOException {
         Path dir = job.dir();
-        Path checkpoint = dir.resolve(CHECKPOINT);
+        Path checkpoint = RunDir.checkpoint(dir);
         if (!force) {
             if (isUpToDate(job, s, data)) {
                 return new Result(job.name(), dir, job.steps(), job.tokens(), Double.NaN, Double.NaN, 0, true, false);
@@ -177,7 +194,7 @@ public final class TrainJob {
         deleteStaleTemporaries(dir);
         ModelConfig model = job.model();
         String fingerprint = fingerprint(job, s, data);
-        ObjectNode inputs = RunFingerprints.of(RunDir.ofDataDir(data.dir())).record(
+        RunInputs inputs = RunFingerprints.of(RunDir.ofDataDir(data.dir())).record(
                 job.kind() == Plan.Kind.EXPERT || job.kind() == Plan.Kind.RANDOM, job.branchFrom() != null);
         String started = Instant.now().toString();
         long t0 = System.nanoTime();
@@ -211,17 +228,17 @@ public final class TrainJob {
                 resumed = true;
                 LOG.info("{}: resumed at step {} of {}", job.name(), trainer.stepsTaken(), job.steps());
             }
-            if (!resumed || !Files.exists(dir.resolve(DOCUMENTS))) {
-                AtomicFiles.writeString(dir.resolve(DOCUMENTS), documentList(data, job.trainDocs()));
+            if (!resumed || !Files.exists(RunDir.documents(dir))) {
+                AtomicFiles.writeString(RunDir.documents(dir), documentList(data, job.trainDocs()));
             }
-            truncateCurves(dir.resolve(CURVES), trainer.stepsTaken());
+            truncateCurves(RunDir.curves(dir), trainer.stepsTaken());
 
             int[] tokens = new int[s.batch() * s.seqLen()];
             int[] targets = new int[tokens.length];
             double lastLoss = Double.NaN;
             double lastValid = Double.NaN;
             try (trainer; // stops the data-parallel shards' threads
-                 BufferedWriter curves = Files.newBufferedWriter(dir.resolve(CURVES), StandardCharsets.UTF_8,
+                 BufferedWriter curves = Files.newBufferedWriter(RunDir.curves(dir), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                  Progress.Task task = progress.start("train " + job.name(), job.steps(), "steps")) {
                 task.advance(trainer.stepsTaken());
@@ -271,8 +288,8 @@ public final class TrainJob {
 
     /** What a job writes; {@code --force} drops it, provenance first so the folder never looks complete. */
     private static void discardOutputs(Path dir) throws IOException {
-        for (String f : List.of(PROVENANCE, CHECKPOINT, CURVES, DOCUMENTS, Checkpoints.WEIGHTS_FILE,
-                ai.chorus.engine.io.HfConfig.FILE_NAME)) {
+        for (String f : List.of(RunDir.PROVENANCE, RunDir.CHECKPOINT, RunDir.CURVES, RunDir.DOCUMENTS,
+                Checkpoints.WEIGHTS_FILE, HfConfig.FILE_NAME)) {
             Files.deleteIfExists(dir.resolve(f));
         }
     }
@@ -369,40 +386,17 @@ public final class TrainJob {
 
     private static void writeProvenance(Plan.Job job, TrainSettings s, Path dir, String started, String branchHash,
                                         long tokensSeen, long dataSeed, double loss, double valid, String fingerprint,
-                                        ObjectNode inputs)
+                                        RunInputs inputs)
             throws IOException {
-        ObjectNode p = JSON.createObjectNode();
-        p.put("job", job.name());
-        p.put("kind", job.kind().name().toLowerCase(java.util.Locale.ROOT));
-        if (job.kind() == Plan.Kind.EXPERT || job.kind() == Plan.Kind.RANDOM) {
-            p.put("expert", job.index());
-        }
-        ObjectNode branch = p.putObject("branched_from");
-        if (job.branchFrom() == null) {
-            branch.putNull("path");
-            branch.put("init_seed", s.initSeed());
-        } else {
-            branch.put("path", job.branchFrom().toString());
-            branch.put("sha256", branchHash);
-        }
-        p.put("documents", job.trainDocs().length);
-        p.put("documents_file", DOCUMENTS);
-        p.put("documents_sha256", sha256(dir.resolve(DOCUMENTS)));
-        p.put("data_order_seed", dataSeed);
-        p.put("steps", job.steps());
-        p.put("tokens_seen", tokensSeen);
-        p.put("flops", job.flops());
-        p.put("final_train_loss", loss);
-        p.put("final_valid_loss", valid);
-        p.set("hyperparameters", RunSpec.JSON.valueToTree(s));
-        p.put("peak_lr", job.lr());
-        p.put("started", started);
-        p.put("finished", Instant.now().toString());
-        p.put("chorus_version", Chorus.VERSION);
-        p.put("git_commit", Chorus.gitCommit());
-        p.put("fingerprint", fingerprint);
-        p.set(RunFingerprints.INPUTS, inputs);
-        AtomicFiles.writeString(dir.resolve(PROVENANCE), RunSpec.JSON.writeValueAsString(p) + "\n");
+        boolean expert = job.kind() == Plan.Kind.EXPERT || job.kind() == Plan.Kind.RANDOM;
+        TrainProvenance.Branch branch = job.branchFrom() == null
+                ? new TrainProvenance.Branch(null, s.initSeed(), null)
+                : new TrainProvenance.Branch(job.branchFrom().toString(), null, branchHash);
+        JsonFiles.write(RunDir.provenance(dir), new TrainProvenance(job.name(), job.kind().name().toLowerCase(Locale.ROOT),
+                expert ? job.index() : null, branch, job.trainDocs().length, RunDir.DOCUMENTS,
+                sha256(RunDir.documents(dir)), dataSeed, job.steps(), tokensSeen, job.flops(), loss, valid,
+                RunSpec.JSON.valueToTree(s), job.lr(), started, Instant.now().toString(), Chorus.VERSION,
+                Chorus.gitCommit(), fingerprint, inputs));
     }
 
     static String sha256(String text) {

@@ -5,14 +5,12 @@ import ai.chorus.core.data.ShardReader;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
-import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 
 /**
  * {@code chorus plan} and {@code chorus train}: reads the run's train settings (writing the preset's
@@ -75,7 +73,7 @@ public final class TrainStep {
     }
 
     private static void requireClustered(RunDir run) {
-        if (!Files.isRegularFile(run.clustersDir().resolve("assignments.bin"))) {
+        if (!run.isClustered()) {
             throw new InvalidInputException("run " + run + " has not been clustered; run 'chorus cluster --run "
                     + run + "' before training");
         }
@@ -88,7 +86,7 @@ public final class TrainStep {
         // The separator every batch is cut with must be the tokenizer's, or the models learn another boundary.
         int endOfText = BpeTokenizer.load(run.tokenizerJson()).endOfTextId();
         if (data.meta().endOfTextId() != endOfText) {
-            throw new InvalidInputException(run.dataDir().resolve(ShardReader.META_FILE) + " gives end_of_text_id "
+            throw new InvalidInputException(run.dataMeta() + " gives end_of_text_id "
                     + data.meta().endOfTextId() + " but " + run.tokenizerJson() + " has " + endOfText
                     + "; they come from different prepares, re-run 'chorus prepare --force'");
         }
@@ -100,10 +98,4 @@ public final class TrainStep {
         return TrainJob.isUpToDate(job, plan.settings(), ShardReader.open(run.dataDir()));
     }
 
-    /** Runs one job in this process. */
-    public static TrainJob.Result runJob(RunDir run, Plan plan, Plan.Job job, int threads, boolean resume,
-                                         boolean force, Progress progress) throws IOException {
-        return TrainJob.run(job, plan.settings(), ShardReader.open(run.dataDir()),
-                BpeTokenizer.load(run.tokenizerJson()), threads, resume, force, progress);
-    }
 }

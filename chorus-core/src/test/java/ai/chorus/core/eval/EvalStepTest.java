@@ -17,7 +17,9 @@ import ai.chorus.core.mix.RoutingContext;
 import ai.chorus.core.mix.Weights;
 import ai.chorus.core.prepare.PrepareOptions;
 import ai.chorus.core.prepare.PrepareStep;
+import ai.chorus.core.run.JsonFiles;
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
@@ -26,6 +28,7 @@ import ai.chorus.engine.io.Checkpoints;
 import ai.chorus.engine.model.LlamaModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +68,8 @@ class EvalStepTest {
         run = RunDir.of(tmp.resolve("run"));
         PrepareStep.run(run, new PrepareOptions(corpus.toString(), "text", "topic", new SplitRatios(0.6, 0.1, 0.3),
                 300, PrepareOptions.DEFAULT_SAMPLE_BYTES, false), Progress.NONE);
-        ClusterRun.run(run, ClusterOptions.defaults(EXPERTS).withFine(4).withDims(16).withBuckets(4096)
-                .withThreads(1), false, Progress.NONE);
+        ClusterRun.run(run, new ClusterRun.Options(ClusterOptions.defaults(EXPERTS).withFine(4).withDims(16)
+                .withBuckets(4096).withThreads(1), false), Progress.NONE);
         int vocab = ShardReader.open(run.dataDir()).meta().vocabSize();
         config = ModelConfig.of(vocab, 16, 1, 2, 32, SEQ);
     }
@@ -86,10 +89,13 @@ class EvalStepTest {
     @Test
     void writesResultsWithEveryRequiredKey() throws IOException {
         saveModels(11, true);
-        JsonNode returned = EvalStep.run(run,
+        EvalResults returned = EvalStep.run(run,
                 new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE);
-        JsonNode json = new ObjectMapper().readTree(run.evalDir().resolve("results.json").toFile());
-        assertThat(json.toString()).isEqualTo(returned.toString());
+        // the file is the returned record, and reads back as it
+        assertThat(Files.readString(run.evalResults())).isEqualTo(RunSpec.JSON.writeValueAsString(returned) + "\n");
+        assertThat(RunSpec.JSON.writeValueAsString(JsonFiles.read(run.evalResults(), EvalResults.class)))
+                .isEqualTo(RunSpec.JSON.writeValueAsString(returned));
+        JsonNode json = new ObjectMapper().readTree(run.evalResults().toFile());
         assertThat(json.get("format").asText()).isEqualTo("chorus-eval-v2");
         assertThat(json.get("window").asInt()).isEqualTo(SEQ);
         assertThat(json.get("reroute").asInt()).isEqualTo(4);
@@ -109,6 +115,9 @@ class EvalStepTest {
         }
         assertThat(domainTokens).isEqualTo(json.get("test_tokens").asLong());
         JsonNode cost = json.get("experts_per_token");
+        // a single model runs one expert per token, written as the integer 1 (as before the file had a record)
+        assertThat(cost.get("seed").isInt()).isTrue();
+        assertThat(cost.get("expert_0").isInt()).isTrue();
         // one expert per token, plus the prefill of each expert switched in mid-window
         assertThat(cost.get("centroid_k1").asDouble()).isBetween(1.0, 2.0);
         assertThat(cost.get("adaptive").asDouble()).isBetween(1.0, (double) EXPERTS);
@@ -126,7 +135,7 @@ class EvalStepTest {
             }
         }
         assertThat(decisions).isPositive();
-        assertThat(EvalStep.table(json)).contains("centroid_k2").contains("random_split").contains("expert_1");
+        assertThat(EvalStep.table(returned)).contains("centroid_k2").contains("random_split").contains("expert_1");
         double dense = json.path("perplexity").path("dense").asDouble();
         for (String key : required) {
             if (key.equals("dense")) {
@@ -139,17 +148,16 @@ class EvalStepTest {
             JsonNode ci = json.path("vs_dense_ci95").path(key);
             assertThat(ci.size()).as(key).isEqualTo(2);
             assertThat(ci.get(0).asDouble()).as(key).isLessThanOrEqualTo(ci.get(1).asDouble());
-            assertThat(EvalStep.table(json)).contains(EvalStep.vsDense(json, key));
+            assertThat(EvalStep.table(returned)).contains(EvalStep.vsDense(returned, key));
         }
         assertThat(json.path("vs_dense_ci95").has("dense")).isFalse();
         // the demo re-evaluates a v2 file written before the intervals existed
-        assertThat(EvalStep.isCurrent(run.evalDir().resolve("results.json"))).isTrue();
+        assertThat(EvalStep.isCurrent(run.evalResults())).isTrue();
         Path withoutIntervals = tmp.resolve("without-intervals.json");
-        Files.writeString(withoutIntervals, ((com.fasterxml.jackson.databind.node.ObjectNode) json.deepCopy())
-                .without("vs_dense_ci95").toString());
+        Files.writeString(withoutIntervals, ((ObjectNode) json.deepCopy()).without("vs_dense_ci95").toString());
         assertThat(EvalStep.isCurrent(withoutIntervals)).isFalse();
         assertThat(json.path("vs_dense_bootstrap").path("resamples").asInt()).isEqualTo(PairedBootstrap.RESAMPLES);
-        assertThat(EvalStep.vsDense(json, "centroid_k2")).matches("[+-]\\d+\\.\\d% \\[[+-]\\d+\\.\\d, [+-]\\d+\\.\\d\\]");
+        assertThat(EvalStep.vsDense(returned, "centroid_k2")).matches("[+-]\\d+\\.\\d% \\[[+-]\\d+\\.\\d, [+-]\\d+\\.\\d\\]");
         assertThat(json.get("router_context").asText()).isEqualTo("window");
         assertThat(json.path("perplexity").has("centroid_k2" + EvalStep.DOCUMENT_MEMORY_SUFFIX)).isFalse();
     }
@@ -157,10 +165,11 @@ class EvalStepTest {
     @Test
     void documentMemoryIsItsOwnLabelledRowBesideTheWindowHeadline() throws IOException {
         saveModels(11, true);
-        JsonNode window = EvalStep.run(run,
-                new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE);
-        JsonNode both = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine",
+        JsonNode window = tree(EvalStep.run(run,
+                new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine", Split.TEST), Progress.NONE));
+        EvalResults withMemory = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 4, 1_000_000, 1, "fine",
                 Split.TEST, RouterContext.DOCUMENT), Progress.NONE);
+        JsonNode both = tree(withMemory);
         assertThat(both.get("router_context").asText()).isEqualTo("window");
         for (String key : List.of("centroid_k1", "centroid_k2", "hybrid", "posterior")) {
             // the headline rows do not change when document memory is asked for too
@@ -169,14 +178,14 @@ class EvalStepTest {
             assertThat(both.path("perplexity").get(key + EvalStep.DOCUMENT_MEMORY_SUFFIX).asDouble()).as(key)
                     .isGreaterThan(1).isFinite();
         }
-        assertThat(EvalStep.table(both)).contains("information the dense model does not get");
+        assertThat(EvalStep.table(withMemory)).contains("information the dense model does not get");
     }
 
     @Test
     void anAutomaticTauIsChosenOnValidationAndUsedOnTest() throws IOException {
         saveModels(13, true);
-        JsonNode auto = EvalStep.run(run, new EvalOptions(OptionalDouble.empty(), 4, 1_000_000, 1, "fine", Split.TEST),
-                Progress.NONE);
+        JsonNode auto = tree(EvalStep.run(run, new EvalOptions(OptionalDouble.empty(), 4, 1_000_000, 1, "fine",
+                Split.TEST), Progress.NONE));
         JsonNode calibration = auto.get("tau_calibration");
         assertThat(calibration.get("split").asText()).isEqualTo("valid");
         // and it scored the validation documents' positions, counted here from the data, not from eval
@@ -200,8 +209,8 @@ class EvalStepTest {
         }
         assertThat(tau).isEqualTo(Double.parseDouble(bestKey));
         // the test perplexities are those of an evaluation given that tau explicitly
-        JsonNode fixed = EvalStep.run(run, new EvalOptions(OptionalDouble.of(tau), 4, 1_000_000, 1, "fine", Split.TEST),
-                Progress.NONE);
+        JsonNode fixed = tree(EvalStep.run(run, new EvalOptions(OptionalDouble.of(tau), 4, 1_000_000, 1, "fine",
+                Split.TEST), Progress.NONE));
         assertThat(fixed.has("tau_calibration")).isFalse();
         assertThat(fixed.get("perplexity").get("centroid_k2").asDouble())
                 .isEqualTo(auto.get("perplexity").get("centroid_k2").asDouble());
@@ -210,8 +219,8 @@ class EvalStepTest {
     @Test
     void whenEveryModelIsTheSameEveryEnsembleHasItsPerplexity() throws IOException {
         saveModels(5, false);
-        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine", Split.TEST),
-                Progress.NONE);
+        JsonNode json = tree(EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 3, 1_000_000, 1, "fine",
+                Split.TEST), Progress.NONE));
         JsonNode ppl = json.get("perplexity");
         double seed = ppl.get("seed").asDouble();
         ppl.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble()).as(e.getKey())
@@ -246,15 +255,15 @@ class EvalStepTest {
     @Test
     void maxTokensCapsTheScoredTokensExactly() throws IOException {
         saveModels(5, true);
-        JsonNode json = EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine", Split.TEST),
-                Progress.NONE);
+        JsonNode json = tree(EvalStep.run(run, new EvalOptions(OptionalDouble.of(0.1), 32, 50, 1, "fine",
+                Split.TEST), Progress.NONE));
         assertThat(json.get("test_tokens").asInt()).isEqualTo(50);
     }
 
     @Test
     void aMissingModelIsOneLineNamingItAndTheCommand() throws IOException {
         saveModels(5, true);
-        Path results = run.evalDir().resolve("results.json");
+        Path results = run.evalResults();
         String before = Files.exists(results) ? Files.readString(results) : null;
         Files.delete(run.expertDir(1).resolve(Checkpoints.WEIGHTS_FILE));
         assertThatThrownBy(() -> EvalStep.run(run, EvalOptions.defaults(), Progress.NONE))
@@ -264,5 +273,10 @@ class EvalStepTest {
                 .hasMessageNotContaining("\n");
         assertThat(Files.exists(results) ? Files.readString(results) : null).as("results.json untouched")
                 .isEqualTo(before);
+    }
+
+    /** The results as results.json holds them. */
+    private static JsonNode tree(EvalResults results) throws IOException {
+        return new ObjectMapper().readTree(RunSpec.JSON.writeValueAsString(results));
     }
 }

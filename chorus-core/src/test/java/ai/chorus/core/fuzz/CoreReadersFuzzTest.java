@@ -116,7 +116,7 @@ class CoreReadersFuzzTest {
         if (bytes.length == 0) {
             return;
         }
-        Path dir = Files.createDirectories(DIR.resolve("data"));
+        Path dir = Files.createDirectories(RunDir.of(DIR).dataDir());
         for (String f : List.of(ShardReader.META_FILE, ShardReader.INDEX_FILE, "tokens-00000.bin")) {
             Files.copy(TEMPLATE.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
@@ -144,8 +144,8 @@ class CoreReadersFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void assignments(byte[] bytes) {
-        Path dir = DIR.resolve("clusters");
-        write(dir.resolve("assignments.bin"), bytes);
+        Path dir = RunDir.of(DIR).clustersDir();
+        write(RunDir.of(DIR).clusterAssignments(), bytes);
         try {
             ClusterAssignments a = ClusterAssignments.read(dir);
             for (int i = 0; i < a.size(); i++) {

@@ -93,7 +93,7 @@ class MergeStepTest {
         // independently initialised experts disagree in sign on about half the entries: the election matters
         assertThat(conflicting).isGreaterThan((int) (CONFIG.parameterCount() / 3));
 
-        JsonNode p = new ObjectMapper().readTree(out.resolve(MergeStep.PROVENANCE).toFile());
+        JsonNode p = new ObjectMapper().readTree(RunDir.provenance(out).toFile());
         assertThat(p.get("method").asText()).isEqualTo("ties");
         assertThat(p.get("parameters").get("density").asDouble()).isEqualTo(0.5);
         assertThat(p.get("parameters").get("lambda").asDouble()).isEqualTo(1.0);
@@ -168,9 +168,9 @@ class MergeStepTest {
         assertThat(out.resolve("keep.txt")).hasContent("mine");
         Path merged = tmp.resolve("merged-slerp");
         merge(slerp, merged, false);
-        String first = Files.readString(merged.resolve(MergeStep.PROVENANCE));
+        String first = Files.readString(RunDir.provenance(merged));
         merge(slerp, merged, true);
-        assertThat(Files.readString(merged.resolve(MergeStep.PROVENANCE))).isNotEqualTo(first);
+        assertThat(Files.readString(RunDir.provenance(merged))).isNotEqualTo(first);
         assertThat(Checkpoints.load(merged).model()).isEqualTo(CONFIG);
         Files.writeString(merged.resolve("notes.txt"), "mine");
         assertThatThrownBy(() -> merge(slerp, merged, true)).hasMessageContaining("holds notes.txt");

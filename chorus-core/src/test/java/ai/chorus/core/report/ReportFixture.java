@@ -34,7 +34,7 @@ final class ReportFixture {
         RunDir run = RunDir.of(root);
         Files.createDirectories(run.dataDir());
         Files.writeString(run.tokenizerJson(), "{}");
-        Files.writeString(run.dataDir().resolve("meta.json"), "{\"format\":\"chorus-shards-v1\"}");
+        Files.writeString(run.dataMeta(), "{\"format\":\"chorus-shards-v1\"}");
         Files.writeString(run.runJson(), """
                 {
                   "prepare": {"corpus": "europarl", "text_field": "text", "label_field": "lang",
@@ -72,7 +72,7 @@ final class ReportFixture {
         ClusterSummary summary = new ClusterSummary(experts, 0.81, 0.9, 2700, 48, 0, 0.5, 2.0, 2550, 300, 300_000,
                 256, 1234.5, 17, true);
         Files.createDirectories(run.clustersDir());
-        Files.writeString(run.clustersDir().resolve("summary.json"), summary.toJson());
+        Files.writeString(run.clusterSummary(), summary.toJson());
     }
 
     /** A log like TrainJob writes: loss decaying towards {@code end} with noise, val_loss every 5 steps. */
@@ -91,7 +91,7 @@ final class ReportFixture {
             }
             log.append("}\n");
         }
-        Files.writeString(dir.resolve("train.jsonl"), log);
+        Files.writeString(RunDir.curves(dir), log);
         ObjectNode p = JSON.createObjectNode();
         p.put("job", name);
         p.put("steps", steps);
@@ -102,7 +102,7 @@ final class ReportFixture {
         p.put("started", "2026-11-26T00:52:26.287Z");
         p.put("finished", "2026-11-26T00:56:37.928Z");
         p.put("git_commit", "ef3a892589f18b1c8422e68eaf69d0b208443d40");
-        Files.writeString(dir.resolve("provenance.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+        Files.writeString(RunDir.provenance(dir), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
     }
 
     /** eval/results.json following the chorus-eval-v2 contract; {@code withLabels} adds per_label. */
@@ -185,6 +185,6 @@ final class ReportFixture {
         }
         r.put("seconds", 95.2);
         Files.createDirectories(run.evalDir());
-        Files.writeString(run.evalDir().resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        Files.writeString(run.evalResults(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
     }
 }

@@ -3,6 +3,7 @@ package ai.chorus.core.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.testing.ExternalReference;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
  * screenshot stays in {@code target/report-check/} to look at.
  */
 class ReportInChromiumTest {
+    private static final ReportStep.Options GENERATED = ReportStepTest.GENERATED;
+
     private static final String CHROMIUM = ExternalReference.chromium();
 
     @Test
@@ -29,7 +32,7 @@ class ReportInChromiumTest {
         Path dir = Path.of("target", "report-check").toAbsolutePath();
         deleteQuietly(dir);
         RunDir run = ReportFixture.write(dir.resolve("run"));
-        int charts = ReportStep.run(run).charts();
+        int charts = ReportStep.run(run, GENERATED, Progress.NONE).charts();
         Path screenshot = dir.resolve("report.png");
 
         Path log = dir.resolve("check.log");

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.chorus.core.run.RunDir;
+import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReportStepTest {
+    /** A fixed time on the page, so that two renderings of the same run are the same bytes. */
+    static final ReportStep.Options GENERATED = new ReportStep.Options(Instant.parse("2026-01-02T03:04:05Z"));
+
     /** Fixture charts: change vs dense, per domain, per label, routing map, 8 training jobs, token shares. */
     private static final int FULL_CHARTS = 1 + 1 + 1 + 1 + (1 + 3 + 1 + 3) + 1;
     private static final String[] SECTIONS = {"headline", "domains", "routing", "training", "clusters", "configuration"};
@@ -30,13 +35,13 @@ class ReportStepTest {
     @BeforeAll
     static void renderFullFixture() throws IOException {
         full = ReportFixture.write(shared.resolve("full"));
-        fullResult = ReportStep.run(full);
+        fullResult = ReportStep.run(full, GENERATED, Progress.NONE);
         fullHtml = Files.readString(fullResult.file());
     }
 
     @Test
     void writesOneReportWithEverySectionAndOnePlotPerChart() {
-        assertThat(fullResult.file()).isEqualTo(full.evalDir().resolve("report.html"));
+        assertThat(fullResult.file()).isEqualTo(full.report());
         assertThat(fullResult.evaluated()).isTrue();
         assertThat(fullResult.jobs()).isEqualTo(8);
         assertThat(fullResult.charts()).isEqualTo(FULL_CHARTS);
@@ -74,7 +79,7 @@ class ReportStepTest {
     @Test
     void beatsDenseOnlyWithTheWholeIntervalBelowZeroAndNeverOnDocumentMemory(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Path file = run.evalDir().resolve("results.json");
+        Path file = run.evalResults();
         com.fasterxml.jackson.databind.node.ObjectNode results = (com.fasterxml.jackson.databind.node.ObjectNode)
                 new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
         // the window row's interval reaches above 0; the document-memory row's lies far below
@@ -86,7 +91,7 @@ class ReportStepTest {
         ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("vs_dense_ci95")).putArray(
                 "centroid_k2_document_memory").add(-48.0).add(-41.0);
         Files.writeString(file, results.toString());
-        String html = Files.readString(ReportStep.run(run).file());
+        String html = Files.readString(ReportStep.run(run, GENERATED, Progress.NONE).file());
         assertThat(html).doesNotContain("beats dense").doesNotContain("class=\"better\">met<")
                 .contains("[\u221225.0, +0.4] vs dense</div><div class=\"card-claim\"><span class=\"neutral\">"
                         + "not distinguishable from dense</span>")
@@ -96,7 +101,7 @@ class ReportStepTest {
     @Test
     void theAdaptiveRouterIsTheHeadlineWhenEvalScoredIt(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Path file = run.evalDir().resolve("results.json");
+        Path file = run.evalResults();
         com.fasterxml.jackson.databind.node.ObjectNode results = (com.fasterxml.jackson.databind.node.ObjectNode)
                 new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
         // dense 180.4: 135.3 / 180.4 − 1 = −25.0 %
@@ -106,7 +111,7 @@ class ReportStepTest {
                 .add(-27.0).add(-23.0);
         ((com.fasterxml.jackson.databind.node.ObjectNode) results.get("experts_per_token")).put("adaptive", 1.3149);
         Files.writeString(file, results.toString());
-        String html = Files.readString(ReportStep.run(run).file());
+        String html = Files.readString(ReportStep.run(run, GENERATED, Progress.NONE).file());
         assertThat(html).contains("Ensemble · adaptive (1.31 experts per token)")
                 .contains("The adaptive router (1.31 experts per token) is <b>\u221225.0% [\u221227.0, \u221223.0]</b>")
                 .contains("<th class=\"num\">ensemble (adaptive)</th>");
@@ -128,7 +133,7 @@ class ReportStepTest {
         assertThat(fullHtml).startsWith("<!DOCTYPE html>").contains("<style>");
         try (Stream<Path> files = Files.list(full.evalDir())) {
             assertThat(files.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("results.json", "report.html");
+                    .containsExactlyInAnyOrder(RunDir.RESULTS, RunDir.REPORT);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -143,8 +148,8 @@ class ReportStepTest {
     @Test
     void withoutResultsStillRendersWhatExists(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Files.delete(run.evalDir().resolve("results.json"));
-        ReportStep.Result result = ReportStep.run(run);
+        Files.delete(run.evalResults());
+        ReportStep.Result result = ReportStep.run(run, GENERATED, Progress.NONE);
         String html = Files.readString(result.file());
         assertThat(result.evaluated()).isFalse();
         assertThat(result.charts()).isEqualTo(8 + 1); // training curves and token shares
@@ -160,10 +165,10 @@ class ReportStepTest {
         RunDir run = ReportFixture.write(dir);
         deleteTree(run.denseDir());
         deleteTree(run.randomExpertDir(0).getParent());
-        Files.delete(run.expertDir(2).resolve("provenance.json"));
-        Files.writeString(run.expertDir(2).resolve("train.jsonl"), "{\"step\":21,\"tok", java.nio.file.StandardOpenOption.APPEND);
+        Files.delete(RunDir.provenance(run.expertDir(2)));
+        Files.writeString(RunDir.curves(run.expertDir(2)), "{\"step\":21,\"tok", java.nio.file.StandardOpenOption.APPEND);
         ReportFixture.writeResults(run, false);
-        ReportStep.Result result = ReportStep.run(run);
+        ReportStep.Result result = ReportStep.run(run, GENERATED, Progress.NONE);
         String html = Files.readString(result.file());
         assertThat(result.jobs()).isEqualTo(4);
         assertThat(result.charts()).isEqualTo(1 + 1 + 1 + 4 + 1); // no per-label chart without per_label
@@ -174,11 +179,11 @@ class ReportStepTest {
     @Test
     void toleratesResultsWithOnlyTheRequiredPerplexities(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Files.writeString(run.evalDir().resolve("results.json"), """
+        Files.writeString(run.evalResults(), """
                 {"format": "chorus-eval-v2", "perplexity": {"seed": 300, "dense": 200, "centroid_k1": 180,
                  "centroid_k2": 170, "posterior": 175, "uniform": 190, "oracle": 165, "random_split": 210}}
                 """);
-        ReportStep.Result result = ReportStep.run(run);
+        ReportStep.Result result = ReportStep.run(run, GENERATED, Progress.NONE);
         String html = Files.readString(result.file());
         assertThat(result.evaluated()).isTrue();
         assertThat(result.charts()).isEqualTo(8 + 1);
@@ -192,13 +197,13 @@ class ReportStepTest {
     @Test
     void degenerateSectionsBecomeNotesNotCrashes(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Files.writeString(run.evalDir().resolve("results.json"), """
+        Files.writeString(run.evalResults(), """
                 {"format": "chorus-eval-v2", "perplexity": {"dense": 200, "centroid_k2": null, "posterior": 190},
                  "per_domain": {"dense": {}, "centroid_k2": {}}, "per_label": {"dense": {}},
                  "experts_per_token": {"posterior": 1.7333},
                  "routing_map": {"rows_are": "label", "rows": ["en"], "experts": [], "counts": [[]]}}
                 """);
-        ReportStep.Result result = ReportStep.run(run);
+        ReportStep.Result result = ReportStep.run(run, GENERATED, Progress.NONE);
         String html = Files.readString(result.file());
         assertThat(result.charts()).isEqualTo(8 + 1);
         assertThat(html).contains("No <code>per_domain</code> yet", "No <code>routing_map</code> yet")
@@ -208,22 +213,22 @@ class ReportStepTest {
 
     @Test
     void refusesAnUnpreparedRun(@TempDir Path dir) {
-        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir.resolve("nothing"))))
+        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir.resolve("nothing")), GENERATED, Progress.NONE))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("does not exist");
-        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir)))
+        assertThatThrownBy(() -> ReportStep.run(RunDir.of(dir), GENERATED, Progress.NONE))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("chorus prepare");
     }
 
     @Test
     void corruptResultsFailClearlyAndKeepTheOldReport(@TempDir Path dir) throws IOException {
         RunDir run = ReportFixture.write(dir);
-        Path report = ReportStep.run(run).file();
+        Path report = ReportStep.run(run, GENERATED, Progress.NONE).file();
         String before = Files.readString(report);
-        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"chorus-eval-v2\", \"perplex");
-        assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
+        Files.writeString(run.evalResults(), "{\"format\": \"chorus-eval-v2\", \"perplex");
+        assertThatThrownBy(() -> ReportStep.run(run, GENERATED, Progress.NONE)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("results.json").hasMessageContaining("chorus eval");
-        Files.writeString(run.evalDir().resolve("results.json"), "{\"format\": \"something-else\"}");
-        assertThatThrownBy(() -> ReportStep.run(run)).isInstanceOf(InvalidInputException.class)
+        Files.writeString(run.evalResults(), "{\"format\": \"something-else\"}");
+        assertThatThrownBy(() -> ReportStep.run(run, GENERATED, Progress.NONE)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("chorus-eval-v2");
         assertThat(Files.readString(report)).isEqualTo(before);
     }

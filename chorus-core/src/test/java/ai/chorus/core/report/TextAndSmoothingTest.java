@@ -6,6 +6,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import ai.chorus.core.run.RunDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ class TextAndSmoothingTest {
 
     @Test
     void readsTrainLogsWithValidationOnSomeLines(@TempDir Path dir) throws IOException {
-        Path log = dir.resolve("train.jsonl");
+        Path log = RunDir.curves(dir);
         Files.write(log, List.of(
                 "{\"step\":1,\"tokens\":2048,\"loss\":8.3,\"lr\":1.25E-4,\"grad_norm\":0.99}",
                 "",

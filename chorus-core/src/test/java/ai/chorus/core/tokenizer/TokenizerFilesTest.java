@@ -3,6 +3,7 @@ package ai.chorus.core.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.chorus.core.run.RunDir;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -74,11 +75,11 @@ class TokenizerFilesTest {
 
     @Test
     void aFoldersOwnTokenizerWinsOverItsParentsAndNoneAnywhereIsOneLine() throws Exception {
-        Path run = dir.resolve("run");
-        Path expert = run.resolve("experts").resolve("e00");
+        RunDir run = RunDir.of(dir.resolve("run"));
+        Path expert = run.expertDir(0);
         Files.createDirectories(expert);
-        tokenizer.save(run.resolve("tokenizer.json"));
-        assertThat(TokenizerFiles.locate(expert)).isEqualTo(run.resolve("tokenizer.json").toAbsolutePath());
+        tokenizer.save(run.tokenizerJson());
+        assertThat(TokenizerFiles.locate(expert)).isEqualTo(run.tokenizerJson());
         TokenizerFiles.writeInto(expert, tokenizer, 32);
         assertThat(TokenizerFiles.locate(expert)).isEqualTo(expert.resolve("tokenizer.json").toAbsolutePath());
 
