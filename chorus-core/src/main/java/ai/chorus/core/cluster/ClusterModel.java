@@ -2,6 +2,7 @@ package ai.chorus.core.cluster;
 
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.kernel.Vec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -216,17 +217,17 @@ public final class ClusterModel {
         double[] out = new double[fineToExpert.length];
         for (int i = 0; i < out.length; i++) {
             double norm = Math.sqrt(fineNorms[i]);
-            out[i] = norm == 0 ? 2 : Math.max(0, 2 - 2 * Dots.dot(x, 0, fineCentroids, i * dims, dims) / norm);
+            out[i] = norm == 0 ? 2 : Math.max(0, 2 - 2 * Vec.rowDot(x, 0, fineCentroids, i * dims, dims) / norm);
         }
         return out;
     }
 
     /** ‖x‖² + ‖c‖² − 2 x·c in float, unclamped: the very values {@link KMeans#assign} compares. */
     private float[] rawFineDistances(float[] x) {
-        float norm = Dots.dot(x, 0, x, 0, dims);
+        float norm = Vec.rowDot(x, 0, x, 0, dims);
         float[] out = new float[fineToExpert.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = norm + fineNorms[i] - 2f * Dots.dot(x, 0, fineCentroids, i * dims, dims);
+            out[i] = norm + fineNorms[i] - 2f * Vec.rowDot(x, 0, fineCentroids, i * dims, dims);
         }
         return out;
     }

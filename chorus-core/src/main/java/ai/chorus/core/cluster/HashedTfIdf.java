@@ -1,15 +1,20 @@
 package ai.chorus.core.cluster;
 
+import ai.chorus.core.util.SplitMix64;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * The document vectorizer: TF-IDF over hashed word unigrams and bigrams, sketched by a sparse
@@ -124,7 +129,7 @@ public final class HashedTfIdf {
         int[] table = new int[buckets * PROJECTION_NONZEROS];
         for (int b = 0; b < buckets; b++) {
             for (int s = 0; s < PROJECTION_NONZEROS; s++) {
-                long z = mix64(seed + 0x9E3779B97F4A7C15L * ((long) b * PROJECTION_NONZEROS + s + 1));
+                long z = SplitMix64.mix(seed + 0x9E3779B97F4A7C15L * ((long) b * PROJECTION_NONZEROS + s + 1));
                 int dim = (int) (((z >>> 32) * dims) >>> 32);
                 table[b * PROJECTION_NONZEROS + s] = dim << 1 | (int) (z & 1);
             }
@@ -132,11 +137,18 @@ public final class HashedTfIdf {
         return table;
     }
 
-    /** SplitMix64's finaliser (Steele, Lea, Flood 2014). */
-    static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+    /** Scales {@code v[offset, offset + length)} to unit L2 length (the norm summed in double); a zero vector stays zero. */
+    static void normalise(float[] v, int offset, int length) {
+        double norm = 0;
+        for (int j = 0; j < length; j++) {
+            norm += (double) v[offset + j] * v[offset + j];
+        }
+        if (norm > 0) {
+            float scale = (float) (1.0 / Math.sqrt(norm));
+            for (int j = 0; j < length; j++) {
+                v[offset + j] *= scale;
+            }
+        }
     }
 
     /**
@@ -204,14 +216,14 @@ public final class HashedTfIdf {
                 sketch(text, out, offset);
             } else {
                 sketch(text, sketch, 0);
-                Dots.dots(sketch, 0, 1, components, dims, sketchWidth, out, offset);
+                Vec.rowDots(sketch, 0, 1, components, dims, sketchWidth, out, offset);
             }
             normalise(out, offset, dims);
         }
 
         /**
          * Embeds {@code count} texts into consecutive rows of {@code out} (row i at {@code i * dims}).
-         * Bit-identical to {@link #embed} one by one — {@link Dots} computes every dot product the same
+         * Bit-identical to {@link #embed} one by one — {@link Vec#rowDots} computes every dot product the same
          * way whatever the blocking — but several times faster, because each component row loaded
          * from memory serves four documents.
          */
@@ -228,7 +240,7 @@ public final class HashedTfIdf {
             for (int i = 0; i < count; i++) {
                 sketch(texts[i], batch, i * sketchWidth);
             }
-            Dots.dots(batch, 0, count, components, dims, sketchWidth, out, 0);
+            Vec.rowDots(batch, 0, count, components, dims, sketchWidth, out, 0);
             for (int i = 0; i < count; i++) {
                 normalise(out, i * dims, dims);
             }
@@ -248,18 +260,6 @@ public final class HashedTfIdf {
             }
         }
 
-        private static void normalise(float[] v, int offset, int length) {
-            double norm = 0;
-            for (int j = 0; j < length; j++) {
-                norm += (double) v[offset + j] * v[offset + j];
-            }
-            if (norm > 0) {
-                float scale = (float) (1.0 / Math.sqrt(norm));
-                for (int j = 0; j < length; j++) {
-                    v[offset + j] *= scale;
-                }
-            }
-        }
     }
 
     // ---------------------------------------------------------------- files
@@ -352,7 +352,7 @@ public final class HashedTfIdf {
         private final Embedder embedder;
         private final WordTerms.Sink vote = this::vote;
         private final String[] sample = new String[SAMPLE_DOCUMENTS];
-        private final java.util.SplittableRandom sampling;
+        private final SplittableRandom sampling;
         private long documents;
 
         Fitter(int buckets, int dims, long seed) {
@@ -365,7 +365,7 @@ public final class HashedTfIdf {
             // idf is irrelevant for counting; a zero idf table gives the Embedder its hashing.
             this.counting = new HashedTfIdf(buckets, 1, 1, seed, 0, new float[buckets], null);
             this.embedder = counting.embedder();
-            this.sampling = new java.util.SplittableRandom(seed ^ 0x243F6A8885A308D3L);
+            this.sampling = new SplittableRandom(seed ^ 0x243F6A8885A308D3L);
         }
 
         void add(String text) {
@@ -399,7 +399,7 @@ public final class HashedTfIdf {
         }
 
         /** The fitted vectorizer: idf from the counts, then the SVD of the sketched sample. */
-        HashedTfIdf finish(Workers workers) {
+        HashedTfIdf finish(WorkerPool workers) {
             float[] idf = new float[buckets];
             for (int b = 0; b < buckets; b++) {
                 idf[b] = (float) (Math.log((1.0 + documents) / (1.0 + documentFrequency[b])) + 1.0);
@@ -408,9 +408,12 @@ public final class HashedTfIdf {
             HashedTfIdf sketcher = new HashedTfIdf(buckets, dims, width, seed, documents, idf, null);
             int rows = (int) Math.min(documents, SAMPLE_DOCUMENTS);
             float[] z = new float[rows * width];
-            ThreadLocal<Embedder> embedders = ThreadLocal.withInitial(sketcher::embedder);
-            workers.forEach((rows + 63) / 64, c -> {
-                Embedder e = embedders.get();
+            Embedder[] embedders = new Embedder[workers.threads()];
+            for (int w = 0; w < embedders.length; w++) {
+                embedders[w] = sketcher.embedder();
+            }
+            workers.run((rows + 63) / 64, (c, worker) -> {
+                Embedder e = embedders[worker];
                 for (int r = c * 64; r < Math.min(rows, (c + 1) * 64); r++) {
                     e.embed(sample[r], z, r * width);
                 }
@@ -423,7 +426,7 @@ public final class HashedTfIdf {
         /** The majority surface term of a bucket, or null if no train document hit it. */
         String surfaceTerm(int bucket) {
             byte[] t = surface[bucket];
-            return t == null ? null : new String(t, java.nio.charset.StandardCharsets.UTF_8);
+            return t == null ? null : new String(t, StandardCharsets.UTF_8);
         }
     }
 }

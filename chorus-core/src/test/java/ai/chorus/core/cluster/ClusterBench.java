@@ -4,6 +4,7 @@ import ai.chorus.core.corpus.DocumentId;
 import ai.chorus.core.corpus.EuroparlCorpus;
 import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.util.Progress;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -122,7 +123,7 @@ public final class ClusterBench {
             });
         }
         HashedTfIdf v;
-        try (Workers w = new Workers(2)) {
+        try (WorkerPool w = new WorkerPool(2)) {
             v = fitter.finish(w);
         }
         float[] x = new float[train.size() * dims];
@@ -139,7 +140,7 @@ public final class ClusterBench {
         float[] x = new float[bytes.length / 4];
         java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(x);
         int n = x.length / dims;
-        try (Workers w = new Workers(threads)) {
+        try (WorkerPool w = new WorkerPool(threads)) {
             KMeans.fit(x, n, dims, k, 2, 99, w, Progress.NONE); // warm-up: JIT the kernels
             for (long seed : seeds) {
                 long start = System.nanoTime();

@@ -1,10 +1,11 @@
 package ai.chorus.core.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.chorus.core.util.Progress;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class KMeansTest {
 
@@ -27,7 +28,7 @@ class KMeansTest {
     }
 
     private static KMeans.Result fit(float[] x, int n, int d, int k, int iterations, long seed, int threads) {
-        try (Workers w = new Workers(threads)) {
+        try (WorkerPool w = new WorkerPool(threads)) {
             return KMeans.fit(x, n, d, k, iterations, seed, w, Progress.NONE);
         }
     }

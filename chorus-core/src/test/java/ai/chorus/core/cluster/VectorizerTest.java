@@ -1,8 +1,7 @@
 package ai.chorus.core.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class VectorizerTest {
 
@@ -47,7 +49,7 @@ class VectorizerTest {
         List<String> train = List.of("apple banana apple", "banana cherry", "cherry cherry cherry date");
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(HashedTfIdf.DEFAULT_BUCKETS, 16, 1);
         train.forEach(fitter::add);
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         // df over the 3 train docs, by term (no bucket collisions among these few terms)
         Map<String, Integer> df = new HashMap<>();
         for (String doc : train) {
@@ -81,7 +83,7 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 16, 256, 7);
         SyntheticCorpus corpus = new SyntheticCorpus(300, 3, 30, 60, 0.6, 3);
         corpus.inputs().get().forEach(d -> fitter.add(d.text()));
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         assertThat(v.embed("—  !!")).containsOnly(0f);
         float[] a = v.embed(corpus.document(1).text());
         double norm = 0;
@@ -96,7 +98,7 @@ class VectorizerTest {
         int pairsDifferent = 0;
         for (int i = 0; i < 60; i++) {
             for (int j = i + 1; j < 60; j++) {
-                double cos = Dots.dot(v.embed(corpus.document(i).text()), 0, v.embed(corpus.document(j).text()), 0, 256);
+                double cos = Vec.rowDot(v.embed(corpus.document(i).text()), 0, v.embed(corpus.document(j).text()), 0, 256);
                 if (corpus.topicOf(i) == corpus.topicOf(j)) {
                     same += cos;
                     pairsSame++;
@@ -114,7 +116,7 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 12, 32, 99);
         fitter.add("the first document about rivers");
         fitter.add("the second document about mountains and rivers");
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         ObjectMapper json = new ObjectMapper();
         v.write(dir, json);
         HashedTfIdf loaded = HashedTfIdf.read(dir, json);
@@ -131,7 +133,7 @@ class VectorizerTest {
         SyntheticCorpus corpus = new SyntheticCorpus(200, 4, 5, 80, 0.5, 8);
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 14, 24, 3);
         corpus.inputs().get().forEach(d -> fitter.add(d.text()));
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         String[] texts = new String[7]; // not a multiple of the 4-row blocking
         for (int i = 0; i < texts.length; i++) {
             texts[i] = corpus.document(i).text();
