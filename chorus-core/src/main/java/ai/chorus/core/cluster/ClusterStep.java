@@ -7,7 +7,6 @@ import ai.chorus.core.util.SplitMix64;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
 import ai.chorus.engine.parallel.WorkerPool;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * dense embeddings — (documents × dims) floats — plus the vectorizer, never the sparse vectors.
  *
  * <p>Writes only after everything has been computed, each file atomically, in this order:
- * {@code vectorizer.f32}, {@code vectorizer.json}, {@code centroids.f32}, {@code centroids.json},
- * {@code assignments.bin}, {@code summary.json} (last, so a complete summary marks a complete set). The same inputs, options and seed give
+ * {@code vectorizer.safetensors}, {@code centroids.safetensors}, {@code assignments.bin},
+ * {@code summary.json} (last, so a complete summary marks a complete set). The same inputs, options and seed give
  * byte-identical files for any thread count.
  */
 public final class ClusterStep {
@@ -61,7 +60,6 @@ public final class ClusterStep {
      */
     public static ClusterSummary run(Supplier<Stream<ClusterInput>> inputs, Path clustersDir, ClusterOptions options,
                                      Progress progress) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         Files.createDirectories(clustersDir);
         int dims = options.dims();
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(options.buckets(), dims, options.seed());
@@ -120,8 +118,8 @@ public final class ClusterStep {
             ClusterSummary summary = summarise(e, fine, trainExpert, heldOutFine, coarse.expertOfFine(), topTerms,
                     options);
             // nothing is written until everything succeeded, so a failed run leaves the old files intact
-            vectorizer.write(clustersDir, json);
-            model.write(clustersDir, json);
+            vectorizer.write(clustersDir);
+            model.write(clustersDir);
             assignments.write(clustersDir);
             AtomicFiles.writeString(clustersDir.resolve(SUMMARY_FILE), summary.toJson());
             LOG.info("clustered {} train + {} held-out documents into {} fine clusters and {} experts in {}",

@@ -1,19 +1,16 @@
 package ai.chorus.core.cluster;
 
 import ai.chorus.core.util.SplitMix64;
-import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.FloatTensor;
 import ai.chorus.engine.kernel.Vec;
 import ai.chorus.engine.parallel.WorkerPool;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -52,7 +49,8 @@ public final class HashedTfIdf {
     static final int SAMPLE_DOCUMENTS = 8192;
     static final int SAMPLE_CHARS = 20_000;
     static final String FORMAT = "chorus-hashed-tfidf";
-    static final int VERSION = 1;
+    /** 2: one safetensors file (1: a JSON header and a raw float32 file). */
+    static final int VERSION = 2;
 
     private final int buckets;
     private final int dims;
@@ -264,74 +262,47 @@ public final class HashedTfIdf {
 
     // ---------------------------------------------------------------- files
 
-    static final String HEADER_FILE = "vectorizer.json";
-    static final String IDF_FILE = "vectorizer.f32";
+    static final String FILE = "vectorizer.safetensors";
+    /** The header of the former format (with {@code vectorizer.f32}): its presence marks an older clustering. */
+    static final String LEGACY_FILE = "vectorizer.json";
 
     /**
-     * Writes {@code vectorizer.f32} (LE float32: idf per bucket, then the dims × sketchWidth
-     * components row-major) and then {@code vectorizer.json}.
+     * Writes {@code vectorizer.safetensors}: tensors {@code idf} [buckets] and {@code components} [dims,
+     * sketch width]; the seed, the train document count and a description of every step in the metadata.
      */
-    void write(Path dir, ObjectMapper json) throws IOException {
-        float[] data = Arrays.copyOf(idf, buckets + components.length);
-        System.arraycopy(components, 0, data, buckets, components.length);
-        long crc = Float32File.write(dir.resolve(IDF_FILE), data);
-        ObjectNode h = json.createObjectNode();
-        h.put("format", FORMAT);
-        h.put("version", VERSION);
-        h.put("terms", "lower-cased word unigrams and bigrams; word = run of Unicode letters/digits/marks;"
+    void write(Path dir) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("terms", "lower-cased word unigrams and bigrams; word = run of Unicode letters/digits/marks;"
                 + " digit-initial word -> " + WordTerms.NUMBER + "; bigram = w1 + ' ' + w2");
-        h.put("hash", "murmur3_x86_32(utf8(term), seed 0) unsigned mod buckets");
-        h.put("buckets", buckets);
-        h.put("weight", "(1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1 over train documents");
-        h.put("trainDocuments", trainDocuments);
-        ObjectNode p = h.putObject("sketch");
-        p.put("kind", "sparse-sign");
-        p.put("width", sketchWidth);
-        p.put("nonZerosPerBucket", PROJECTION_NONZEROS);
-        p.put("seed", seed);
-        p.put("rule", "z = splitmix64_mix(seed + 0x9E3779B97F4A7C15 * (bucket * nonZerosPerBucket + slot + 1));"
-                + " coordinate = ((z >>> 32) * width) >>> 32; sign = (z & 1) == 0 ? +1 : -1;"
-                + " sketch[coordinate] += sign * weight");
-        h.put("dims", dims);
-        h.put("reduction", "embedding = normalise(components x sketch); components = leading right singular"
+        m.put("hash", "murmur3_x86_32(utf8(term), seed 0) unsigned mod buckets");
+        m.put("weight", "(1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1 over train documents");
+        m.put("train_documents", Long.toString(trainDocuments));
+        m.put("sketch", "sparse-sign, width = components.shape[1], " + PROJECTION_NONZEROS
+                + " non-zeros per bucket: z = splitmix64_mix(seed + 0x9E3779B97F4A7C15 * (bucket * "
+                + PROJECTION_NONZEROS + " + slot + 1)); coordinate = ((z >>> 32) * width) >>> 32;"
+                + " sign = (z & 1) == 0 ? +1 : -1; sketch[coordinate] += sign * weight");
+        m.put("sketch_non_zeros_per_bucket", Integer.toString(PROJECTION_NONZEROS));
+        m.put("seed", Long.toString(seed));
+        m.put("reduction", "embedding = normalise(components x sketch); components = leading right singular"
                 + " vectors of " + SAMPLE_DOCUMENTS + " sampled sketched train documents");
-        ObjectNode f = h.putObject("data");
-        f.put("file", IDF_FILE);
-        f.put("dtype", "float32-le");
-        f.put("layout", "idf[buckets], then components[dims][sketch.width] row-major");
-        f.put("count", buckets + (long) dims * sketchWidth);
-        f.put("crc32", crc);
-        AtomicFiles.writeString(dir.resolve(HEADER_FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(h));
+        ClusterFiles.write(dir.resolve(FILE), FORMAT, VERSION, m, List.of(
+                new FloatTensor("idf", new int[] {buckets}, idf, 0),
+                new FloatTensor("components", new int[] {dims, sketchWidth}, components, 0)));
     }
 
-    static HashedTfIdf read(Path dir, ObjectMapper json) {
-        Path headerFile = dir.resolve(HEADER_FILE);
-        JsonNode h;
-        try {
-            h = json.readTree(Files.readString(headerFile));
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(headerFile + " is missing; run `chorus cluster` first");
-        } catch (IOException e) {
-            throw new InvalidInputException(headerFile + " is not valid JSON (" + e.getMessage()
-                    + "); re-run `chorus cluster`", e);
+    static HashedTfIdf read(Path dir) {
+        ClusterFiles.Contents c = ClusterFiles.read(dir, FILE, LEGACY_FILE, FORMAT, VERSION);
+        FloatTensor idf = c.tensor("idf", 1);
+        FloatTensor components = c.tensor("components", 2);
+        if (c.number("sketch_non_zeros_per_bucket") != PROJECTION_NONZEROS) {
+            throw ClusterFiles.corrupt(c.file(), "has another sketch than this version of Chorus computes");
         }
-        if (!FORMAT.equals(h.path("format").asText()) || h.path("version").asInt() != VERSION) {
-            throw new InvalidInputException(headerFile + " is not a " + FORMAT + " version " + VERSION
-                    + " file; re-run `chorus cluster` with this version of Chorus");
+        int[] shape = components.shape();
+        if (idf.size() == 0 || shape[0] == 0 || shape[1] == 0) {
+            throw ClusterFiles.corrupt(c.file(), "has an empty idf or components tensor");
         }
-        int buckets = h.path("buckets").asInt(-1);
-        int dims = h.path("dims").asInt(-1);
-        JsonNode p = h.path("sketch");
-        int width = p.path("width").asInt(-1);
-        if (buckets <= 0 || dims <= 0 || width <= 0 || p.path("nonZerosPerBucket").asInt() != PROJECTION_NONZEROS
-                || (long) buckets + (long) dims * width > Integer.MAX_VALUE - 16) {
-            throw new InvalidInputException(headerFile + " has invalid buckets/dims/sketch fields;"
-                    + " re-run `chorus cluster`");
-        }
-        float[] data = Float32File.read(dir.resolve(IDF_FILE), buckets + (long) dims * width,
-                h.path("data").path("crc32").asLong());
-        return new HashedTfIdf(buckets, dims, width, p.path("seed").asLong(), h.path("trainDocuments").asLong(),
-                Arrays.copyOf(data, buckets), Arrays.copyOfRange(data, buckets, data.length));
+        return new HashedTfIdf(idf.size(), shape[0], shape[1], c.number("seed"), c.number("train_documents"),
+                idf.data(), components.data());
     }
 
     // ---------------------------------------------------------------- fitting

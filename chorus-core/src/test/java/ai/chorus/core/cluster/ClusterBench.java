@@ -8,6 +8,8 @@ import ai.chorus.engine.parallel.WorkerPool;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,7 +133,9 @@ public final class ClusterBench {
         for (int i = 0; i < train.size(); i++) {
             e.embed(train.get(i), x, i * dims);
         }
-        Files.write(out, Float32File.toBytes(x));
+        ByteBuffer bytes = ByteBuffer.allocate(x.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(x);
+        Files.write(out, bytes.array());
         System.out.printf("exported %d x %d to %s%n", train.size(), dims, out);
     }
 

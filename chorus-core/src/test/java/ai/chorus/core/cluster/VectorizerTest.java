@@ -2,7 +2,6 @@ package ai.chorus.core.cluster;
 
 import ai.chorus.engine.kernel.Vec;
 import ai.chorus.engine.parallel.WorkerPool;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,10 +116,12 @@ class VectorizerTest {
         fitter.add("the first document about rivers");
         fitter.add("the second document about mountains and rivers");
         HashedTfIdf v = fitter.finish(new WorkerPool(1));
-        ObjectMapper json = new ObjectMapper();
-        v.write(dir, json);
-        HashedTfIdf loaded = HashedTfIdf.read(dir, json);
+        v.write(dir);
+        HashedTfIdf loaded = HashedTfIdf.read(dir);
         assertThat(loaded.buckets()).isEqualTo(v.buckets());
+        assertThat(loaded.dims()).isEqualTo(v.dims());
+        assertThat(loaded.sketchWidth()).isEqualTo(v.sketchWidth());
+        assertThat(loaded.trainDocuments()).isEqualTo(2);
         assertThat(loaded.seed()).isEqualTo(99);
         String text = "Rivers and mountains, 42 of them";
         assertThat(loaded.embed(text)).containsExactly(v.embed(text));
