@@ -22,7 +22,7 @@ class PieceCacheTest {
                         String text = "«" + piece + "»"; // pieces are looked up inside longer text
                         int start = 1;
                         int end = 1 + piece.length();
-                        int hash = PieceCache.hash(text, start, end);
+                        int hash = WordTable.hash(text, start, end);
                         int found = cache.find(text, start, end, hash);
                         int[] expected = model.get(piece);
                         if ((found >= 0) != (expected != null)) {
@@ -54,10 +54,10 @@ class PieceCacheTest {
         for (String p : pieces) {
             int[] ids = new int[p.length()];
             java.util.Arrays.fill(ids, p.charAt(0));
-            cache.add(p, 0, p.length(), PieceCache.hash(p, 0, p.length()), ids, ids.length);
+            cache.add(p, 0, p.length(), WordTable.hash(p, 0, p.length()), ids, ids.length);
         }
         for (String p : pieces) {
-            int found = cache.find(p, 0, p.length(), PieceCache.hash(p, 0, p.length()));
+            int found = cache.find(p, 0, p.length(), WordTable.hash(p, 0, p.length()));
             assertThat(found).isNotNegative();
             assertThat(cache.idCount(found)).isEqualTo(p.length());
         }
