@@ -5,6 +5,7 @@ import ai.chorus.engine.parallel.WorkerPool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +143,7 @@ class VectorizerTest {
         float[] batch = new float[texts.length * 24];
         v.embedder().embedAll(texts, texts.length, batch);
         for (int i = 0; i < texts.length; i++) {
-            assertThat(java.util.Arrays.copyOfRange(batch, i * 24, (i + 1) * 24)).containsExactly(v.embed(texts[i]));
+            assertThat(Arrays.copyOfRange(batch, i * 24, (i + 1) * 24)).containsExactly(v.embed(texts[i]));
         }
     }
 }

@@ -3,6 +3,7 @@ package ai.chorus.core.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ class PieceCacheTest {
                         if (found >= 0) {
                             int[] ids = new int[cache.idCount(found)];
                             cache.copyIds(found, ids, 0);
-                            if (!java.util.Arrays.equals(ids, expected)) {
+                            if (!Arrays.equals(ids, expected)) {
                                 return false;
                             }
                         } else {
@@ -53,7 +54,7 @@ class PieceCacheTest {
         List<String> pieces = List.of("x".repeat(5000), "y".repeat(9000), "z");
         for (String p : pieces) {
             int[] ids = new int[p.length()];
-            java.util.Arrays.fill(ids, p.charAt(0));
+            Arrays.fill(ids, p.charAt(0));
             cache.add(p, 0, p.length(), WordTable.hash(p, 0, p.length()), ids, ids.length);
         }
         for (String p : pieces) {
