@@ -239,13 +239,18 @@ public final class Vec {
      * clustering's (embeddings, k-means), that one the kernels'.
      */
     public static float rowDot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return rowDot(a, aOff, b, bOff, n, new float[VL]);
+    }
+
+    /** {@link #rowDot} with the caller's scratch of at least VL floats (rowDots' loops allocate nothing per dot). */
+    private static float rowDot(float[] a, int aOff, float[] b, int bOff, int n, float[] lanes) {
         int bound = SPECIES.loopBound(n);
         FloatVector acc = FloatVector.zero(SPECIES);
         int i = 0;
         for (; i < bound; i += VL) {
             acc = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), acc);
         }
-        return finishRowDot(acc, new float[VL], 0, a, aOff, b, bOff, i, n);
+        return finishRowDot(acc, lanes, 0, a, aOff, b, bOff, i, n);
     }
 
     /**
@@ -265,13 +270,13 @@ public final class Vec {
             }
             for (; j < k; j++) {
                 for (int q = 0; q < 4; q++) {
-                    out[o + (r + q) * k + j] = rowDot(x, (r0 + r + q) * d, c, j * d, d);
+                    out[o + (r + q) * k + j] = rowDot(x, (r0 + r + q) * d, c, j * d, d, lanes);
                 }
             }
         }
         for (; r < rows; r++) {
             for (int j = 0; j < k; j++) {
-                out[o + r * k + j] = rowDot(x, (r0 + r) * d, c, j * d, d);
+                out[o + r * k + j] = rowDot(x, (r0 + r) * d, c, j * d, d, lanes);
             }
         }
     }
