@@ -1,33 +1,32 @@
 package ai.chorus.core.cluster;
 
-import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.io.AtomicFiles;
+import ai.chorus.engine.FloatTensor;
+import ai.chorus.engine.kernel.Vec;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The fitted clusters as the router uses them: the vectorizer, the fine centroids, the fine → expert
  * map and the expert centroids. Embeds a text exactly as {@link ClusterStep} embedded the training
  * documents and measures its distance to every centre. Immutable and thread-safe.
  *
- * <p>Files in the clusters directory: {@code vectorizer.json} + {@code vectorizer.f32} (see
- * {@link HashedTfIdf}), {@code centroids.json} + {@code centroids.f32}: the header holds
- * dims, fine, experts, fineToExpert, fineTokens and the data file's count and CRC-32; the data is
- * little-endian float32, the M fine centroids (row-major, M × dims) followed by the K unit-length
- * expert centroids (K × dims).
+ * <p>Files in the clusters directory: {@code vectorizer.safetensors} (see {@link HashedTfIdf}) and
+ * {@code centroids.safetensors} (see {@link #write}).
  */
 public final class ClusterModel {
-    static final String HEADER_FILE = "centroids.json";
-    static final String DATA_FILE = "centroids.f32";
+    static final String FILE = "centroids.safetensors";
+    /** The header of the former format (with {@code centroids.f32}). */
+    static final String LEGACY_FILE = "centroids.json";
     private static final String FORMAT = "chorus-centroids";
-    private static final int VERSION = 1;
+    /** 2: one safetensors file (1: a JSON header and a raw float32 file). */
+    private static final int VERSION = 2;
 
     private final HashedTfIdf vectorizer;
     private final int dims;
@@ -52,69 +51,61 @@ public final class ClusterModel {
 
     /** Loads {@code clustersDir}; a missing, mismatched or corrupt file is an InvalidInputException. */
     public static ClusterModel load(Path clustersDir) {
-        ObjectMapper json = new ObjectMapper();
-        HashedTfIdf vectorizer = HashedTfIdf.read(clustersDir, json);
-        Path headerFile = clustersDir.resolve(HEADER_FILE);
-        JsonNode h;
-        try {
-            h = json.readTree(Files.readString(headerFile));
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(headerFile + " is missing; run `chorus cluster` first");
-        } catch (IOException e) {
-            throw new InvalidInputException(headerFile + " is not valid JSON (" + e.getMessage()
-                    + "); re-run `chorus cluster`", e);
+        HashedTfIdf vectorizer = HashedTfIdf.read(clustersDir);
+        ClusterFiles.Contents c = ClusterFiles.read(clustersDir, FILE, LEGACY_FILE, FORMAT, VERSION);
+        FloatTensor fine = c.tensor("fine", 2);
+        FloatTensor experts = c.tensor("experts", 2);
+        int m = fine.shape()[0];
+        int k = experts.shape()[0];
+        if (fine.shape()[1] != vectorizer.dims() || experts.shape()[1] != vectorizer.dims() || k < 1 || k > m) {
+            throw ClusterFiles.corrupt(c.file(), "does not hold centroids matching " + HashedTfIdf.FILE);
         }
-        int dims = h.path("dims").asInt(-1);
-        int fine = h.path("fine").asInt(-1);
-        int experts = h.path("experts").asInt(-1);
-        JsonNode map = h.path("fineToExpert");
-        JsonNode tokens = h.path("fineTokens");
-        if (!FORMAT.equals(h.path("format").asText()) || h.path("version").asInt() != VERSION
-                || dims != vectorizer.dims() || fine < 1 || experts < 1 || experts > fine
-                || map.size() != fine || tokens.size() != fine) {
-            throw new InvalidInputException(headerFile + " does not describe " + FORMAT + " version " + VERSION
-                    + " centroids matching vectorizer.json; re-run `chorus cluster`");
-        }
-        int[] fineToExpert = new int[fine];
-        long[] fineTokens = new long[fine];
-        for (int i = 0; i < fine; i++) {
-            fineToExpert[i] = map.get(i).asInt(-1);
-            fineTokens[i] = tokens.get(i).asLong();
-            if (fineToExpert[i] < 0 || fineToExpert[i] >= experts) {
-                throw new InvalidInputException(headerFile + " maps fine cluster " + i + " to a non-existent expert;"
-                        + " re-run `chorus cluster`");
+        long[] map = numbers(c, "fine_to_expert", m);
+        int[] fineToExpert = new int[m];
+        for (int i = 0; i < m; i++) {
+            if (map[i] < 0 || map[i] >= k) {
+                throw ClusterFiles.corrupt(c.file(), "maps fine cluster " + i + " to a non-existent expert");
             }
+            fineToExpert[i] = (int) map[i];
         }
-        JsonNode data = h.path("data");
-        float[] all = Float32File.read(clustersDir.resolve(DATA_FILE), (long) (fine + experts) * dims,
-                data.path("crc32").asLong());
-        return new ClusterModel(vectorizer, Arrays.copyOf(all, fine * dims), fineToExpert, fineTokens,
-                Arrays.copyOfRange(all, fine * dims, all.length));
+        long[] fineTokens = numbers(c, "fine_tokens", m);
+        return new ClusterModel(vectorizer, fine.data(), fineToExpert, fineTokens, experts.data());
     }
 
-    void write(Path dir, ObjectMapper json) throws IOException {
-        float[] all = Arrays.copyOf(fineCentroids, fineCentroids.length + expertCentroids.length);
-        System.arraycopy(expertCentroids, 0, all, fineCentroids.length, expertCentroids.length);
-        long crc = Float32File.write(dir.resolve(DATA_FILE), all);
-        ObjectNode h = json.createObjectNode();
-        h.put("format", FORMAT);
-        h.put("version", VERSION);
-        h.put("dims", dims);
-        h.put("fine", fineClusters());
-        h.put("experts", experts());
-        ArrayNode map = h.putArray("fineToExpert");
-        ArrayNode tokens = h.putArray("fineTokens");
-        for (int i = 0; i < fineToExpert.length; i++) {
-            map.add(fineToExpert[i]);
-            tokens.add(fineTokens[i]);
+    /** A metadata field holding a JSON array of {@code count} whole numbers. */
+    private static long[] numbers(ClusterFiles.Contents c, String key, int count) {
+        try {
+            JsonNode array = new ObjectMapper().readTree(c.text(key));
+            long[] values = new long[count];
+            for (int i = 0; array.isArray() && array.size() == count && i < count; i++) {
+                if (!array.get(i).isIntegralNumber() || !array.get(i).canConvertToLong()) {
+                    break;
+                }
+                values[i] = array.get(i).asLong();
+                if (i == count - 1) {
+                    return values;
+                }
+            }
+        } catch (JsonProcessingException e) {
+            // refused below, as any other malformed field
         }
-        ObjectNode data = h.putObject("data");
-        data.put("file", DATA_FILE);
-        data.put("dtype", "float32-le");
-        data.put("layout", "fine centroids (fine x dims, row-major), then unit-length expert centroids (experts x dims)");
-        data.put("count", all.length);
-        data.put("crc32", crc);
-        AtomicFiles.writeString(dir.resolve(HEADER_FILE), json.writeValueAsString(h) + "\n");
+        throw ClusterFiles.corrupt(c.file(), "has no array of " + count + " whole numbers in " + key);
+    }
+
+    /**
+     * Writes {@code centroids.safetensors}: tensors {@code fine} [M, dims] (the k-means centroids) and
+     * {@code experts} [K, dims] (unit length); the fine → expert map and the train tokens per fine cluster
+     * as JSON arrays in the metadata.
+     */
+    void write(Path dir) throws IOException {
+        int m = fineClusters();
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("fine_to_expert", json.writeValueAsString(fineToExpert));
+        metadata.put("fine_tokens", json.writeValueAsString(fineTokens));
+        ClusterFiles.write(dir.resolve(FILE), FORMAT, VERSION, metadata, List.of(
+                new FloatTensor("fine", new int[] {m, dims}, fineCentroids, 0),
+                new FloatTensor("experts", new int[] {experts(), dims}, expertCentroids, 0)));
     }
 
     public HashedTfIdf vectorizer() {
@@ -216,17 +207,17 @@ public final class ClusterModel {
         double[] out = new double[fineToExpert.length];
         for (int i = 0; i < out.length; i++) {
             double norm = Math.sqrt(fineNorms[i]);
-            out[i] = norm == 0 ? 2 : Math.max(0, 2 - 2 * Dots.dot(x, 0, fineCentroids, i * dims, dims) / norm);
+            out[i] = norm == 0 ? 2 : Math.max(0, 2 - 2 * Vec.rowDot(x, 0, fineCentroids, i * dims, dims) / norm);
         }
         return out;
     }
 
     /** ‖x‖² + ‖c‖² − 2 x·c in float, unclamped: the very values {@link KMeans#assign} compares. */
     private float[] rawFineDistances(float[] x) {
-        float norm = Dots.dot(x, 0, x, 0, dims);
+        float norm = Vec.rowDot(x, 0, x, 0, dims);
         float[] out = new float[fineToExpert.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = norm + fineNorms[i] - 2f * Dots.dot(x, 0, fineCentroids, i * dims, dims);
+            out[i] = norm + fineNorms[i] - 2f * Vec.rowDot(x, 0, fineCentroids, i * dims, dims);
         }
         return out;
     }

@@ -3,9 +3,10 @@ package ai.chorus.core.cluster;
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.run.RunDir;
 import ai.chorus.core.util.Progress;
+import ai.chorus.core.util.SplitMix64;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.AtomicFiles;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * dense embeddings — (documents × dims) floats — plus the vectorizer, never the sparse vectors.
  *
  * <p>Writes only after everything has been computed, each file atomically, in this order:
- * {@code vectorizer.f32}, {@code vectorizer.json}, {@code centroids.f32}, {@code centroids.json},
- * {@code assignments.bin}, {@code summary.json} (last, so a complete summary marks a complete set). The same inputs, options and seed give
+ * {@code vectorizer.safetensors}, {@code centroids.safetensors}, {@code assignments.bin},
+ * {@code summary.json} (last, so a complete summary marks a complete set). The same inputs, options and seed give
  * byte-identical files for any thread count.
  */
 public final class ClusterStep {
@@ -59,7 +60,6 @@ public final class ClusterStep {
      */
     public static ClusterSummary run(Supplier<Stream<ClusterInput>> inputs, Path clustersDir, ClusterOptions options,
                                      Progress progress) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         Files.createDirectories(clustersDir);
         int dims = options.dims();
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(options.buckets(), dims, options.seed());
@@ -79,7 +79,7 @@ public final class ClusterStep {
         long heldOutCount = perSplit[Split.VALID.ordinal()] + perSplit[Split.TEST.ordinal()];
         checkSizes(options, trainCount, heldOutCount);
 
-        try (Workers workers = new Workers(options.threads())) {
+        try (WorkerPool workers = new WorkerPool(options.threads())) {
             HashedTfIdf vectorizer;
             try (Progress.Task task = progress.start("cluster: fit SVD", 1, "steps")) {
                 vectorizer = fitter.finish(workers);
@@ -104,7 +104,7 @@ public final class ClusterStep {
                     options.experts(), options.minShare(), options.maxShare(), options.seed() ^ GROUPING_SEED_SALT);
             float[] expertCentroids = coarse.centres();
             for (int k = 0; k < options.experts(); k++) {
-                normalise(expertCentroids, k * dims, dims);
+                HashedTfIdf.normalise(expertCentroids, k * dims, dims);
             }
             ClusterModel model = new ClusterModel(vectorizer, fine.centroids(), coarse.expertOfFine(), fineTokens,
                     expertCentroids);
@@ -118,8 +118,8 @@ public final class ClusterStep {
             ClusterSummary summary = summarise(e, fine, trainExpert, heldOutFine, coarse.expertOfFine(), topTerms,
                     options);
             // nothing is written until everything succeeded, so a failed run leaves the old files intact
-            vectorizer.write(clustersDir, json);
-            model.write(clustersDir, json);
+            vectorizer.write(clustersDir);
+            model.write(clustersDir);
             assignments.write(clustersDir);
             AtomicFiles.writeString(clustersDir.resolve(SUMMARY_FILE), summary.toJson());
             LOG.info("clustered {} train + {} held-out documents into {} fine clusters and {} experts in {}",
@@ -198,7 +198,7 @@ public final class ClusterStep {
     record Embedded(Side train, Side heldOut, List<String> labelNames) {}
 
     private static Embedded embedAll(Supplier<Stream<ClusterInput>> inputs, HashedTfIdf vectorizer, int trainCount,
-                                     int heldOutCount, Workers workers, Progress progress) {
+                                     int heldOutCount, WorkerPool workers, Progress progress) {
         int dims = vectorizer.dims();
         Side train;
         Side heldOut;
@@ -213,19 +213,22 @@ public final class ClusterStep {
                     Runtime.getRuntime().maxMemory() / 1073741824.0));
         }
         Map<String, Integer> labelIds = new LinkedHashMap<>();
-        ThreadLocal<HashedTfIdf.Embedder> embedders = ThreadLocal.withInitial(vectorizer::embedder);
-        ThreadLocal<float[]> rows = ThreadLocal.withInitial(() -> new float[EMBED_CHUNK * dims]);
+        HashedTfIdf.Embedder[] embedders = new HashedTfIdf.Embedder[workers.threads()];
+        float[][] rows = new float[workers.threads()][EMBED_CHUNK * dims];
+        for (int w = 0; w < embedders.length; w++) {
+            embedders[w] = vectorizer.embedder();
+        }
         String[] texts = new String[EMBED_BATCH];
         float[][] targets = new float[EMBED_BATCH][];
         int[] offsets = new int[EMBED_BATCH];
         int[] pending = {0};
         Runnable flush = () -> {
             int n = pending[0];
-            workers.forEach((n + EMBED_CHUNK - 1) / EMBED_CHUNK, c -> {
+            workers.run((n + EMBED_CHUNK - 1) / EMBED_CHUNK, (c, worker) -> {
                 int from = c * EMBED_CHUNK;
                 int count = Math.min(n, from + EMBED_CHUNK) - from;
-                float[] chunk = rows.get();
-                embedders.get().embedAll(Arrays.copyOfRange(texts, from, from + count), count, chunk);
+                float[] chunk = rows[worker];
+                embedders[worker].embedAll(Arrays.copyOfRange(texts, from, from + count), count, chunk);
                 for (int i = 0; i < count; i++) {
                     System.arraycopy(chunk, i * dims, targets[from + i], offsets[from + i], dims);
                 }
@@ -381,7 +384,7 @@ public final class ClusterStep {
 
     /** A deterministic pseudo-random number in [0, 1) for a document. */
     private static double unitHash(int docIndex, long seed) {
-        return (HashedTfIdf.mix64(seed * 31 + docIndex) >>> 11) * 0x1.0p-53;
+        return (SplitMix64.mix(seed * 31 + docIndex) >>> 11) * 0x1.0p-53;
     }
 
     private static ClusterSummary summarise(Embedded e, KMeans.Result fine, int[] trainExpert, int[] heldOutFine,
@@ -456,19 +459,6 @@ public final class ClusterStep {
         return new ClusterSummary(experts, nmi, purity, labelled, options.fine(), options.seed(), options.minShare(),
                 options.maxShare(), e.train.size, e.heldOut.size, totalTokens, options.dims(), fine.inertia(),
                 fine.iterations(), fine.converged());
-    }
-
-    static void normalise(float[] v, int offset, int length) {
-        double norm = 0;
-        for (int j = 0; j < length; j++) {
-            norm += (double) v[offset + j] * v[offset + j];
-        }
-        if (norm > 0) {
-            float scale = (float) (1.0 / Math.sqrt(norm));
-            for (int j = 0; j < length; j++) {
-                v[offset + j] *= scale;
-            }
-        }
     }
 
 }

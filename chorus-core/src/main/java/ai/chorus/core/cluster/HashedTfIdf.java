@@ -1,15 +1,17 @@
 package ai.chorus.core.cluster;
 
-import ai.chorus.engine.InvalidInputException;
-import ai.chorus.engine.io.AtomicFiles;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.chorus.core.util.SplitMix64;
+import ai.chorus.engine.FloatTensor;
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The document vectorizer: TF-IDF over hashed word unigrams and bigrams, sketched by a sparse
@@ -47,7 +49,8 @@ public final class HashedTfIdf {
     static final int SAMPLE_DOCUMENTS = 8192;
     static final int SAMPLE_CHARS = 20_000;
     static final String FORMAT = "chorus-hashed-tfidf";
-    static final int VERSION = 1;
+    /** 2: one safetensors file (1: a JSON header and a raw float32 file). */
+    static final int VERSION = 2;
 
     private final int buckets;
     private final int dims;
@@ -124,7 +127,7 @@ public final class HashedTfIdf {
         int[] table = new int[buckets * PROJECTION_NONZEROS];
         for (int b = 0; b < buckets; b++) {
             for (int s = 0; s < PROJECTION_NONZEROS; s++) {
-                long z = mix64(seed + 0x9E3779B97F4A7C15L * ((long) b * PROJECTION_NONZEROS + s + 1));
+                long z = SplitMix64.mix(seed + 0x9E3779B97F4A7C15L * ((long) b * PROJECTION_NONZEROS + s + 1));
                 int dim = (int) (((z >>> 32) * dims) >>> 32);
                 table[b * PROJECTION_NONZEROS + s] = dim << 1 | (int) (z & 1);
             }
@@ -132,11 +135,18 @@ public final class HashedTfIdf {
         return table;
     }
 
-    /** SplitMix64's finaliser (Steele, Lea, Flood 2014). */
-    static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+    /** Scales {@code v[offset, offset + length)} to unit L2 length (the norm summed in double); a zero vector stays zero. */
+    static void normalise(float[] v, int offset, int length) {
+        double norm = 0;
+        for (int j = 0; j < length; j++) {
+            norm += (double) v[offset + j] * v[offset + j];
+        }
+        if (norm > 0) {
+            float scale = (float) (1.0 / Math.sqrt(norm));
+            for (int j = 0; j < length; j++) {
+                v[offset + j] *= scale;
+            }
+        }
     }
 
     /**
@@ -204,14 +214,14 @@ public final class HashedTfIdf {
                 sketch(text, out, offset);
             } else {
                 sketch(text, sketch, 0);
-                Dots.dots(sketch, 0, 1, components, dims, sketchWidth, out, offset);
+                Vec.rowDots(sketch, 0, 1, components, dims, sketchWidth, out, offset);
             }
             normalise(out, offset, dims);
         }
 
         /**
          * Embeds {@code count} texts into consecutive rows of {@code out} (row i at {@code i * dims}).
-         * Bit-identical to {@link #embed} one by one — {@link Dots} computes every dot product the same
+         * Bit-identical to {@link #embed} one by one — {@link Vec#rowDots} computes every dot product the same
          * way whatever the blocking — but several times faster, because each component row loaded
          * from memory serves four documents.
          */
@@ -228,7 +238,7 @@ public final class HashedTfIdf {
             for (int i = 0; i < count; i++) {
                 sketch(texts[i], batch, i * sketchWidth);
             }
-            Dots.dots(batch, 0, count, components, dims, sketchWidth, out, 0);
+            Vec.rowDots(batch, 0, count, components, dims, sketchWidth, out, 0);
             for (int i = 0; i < count; i++) {
                 normalise(out, i * dims, dims);
             }
@@ -248,90 +258,51 @@ public final class HashedTfIdf {
             }
         }
 
-        private static void normalise(float[] v, int offset, int length) {
-            double norm = 0;
-            for (int j = 0; j < length; j++) {
-                norm += (double) v[offset + j] * v[offset + j];
-            }
-            if (norm > 0) {
-                float scale = (float) (1.0 / Math.sqrt(norm));
-                for (int j = 0; j < length; j++) {
-                    v[offset + j] *= scale;
-                }
-            }
-        }
     }
 
     // ---------------------------------------------------------------- files
 
-    static final String HEADER_FILE = "vectorizer.json";
-    static final String IDF_FILE = "vectorizer.f32";
+    static final String FILE = "vectorizer.safetensors";
+    /** The header of the former format (with {@code vectorizer.f32}): its presence marks an older clustering. */
+    static final String LEGACY_FILE = "vectorizer.json";
 
     /**
-     * Writes {@code vectorizer.f32} (LE float32: idf per bucket, then the dims × sketchWidth
-     * components row-major) and then {@code vectorizer.json}.
+     * Writes {@code vectorizer.safetensors}: tensors {@code idf} [buckets] and {@code components} [dims,
+     * sketch width]; the seed, the train document count and a description of every step in the metadata.
      */
-    void write(Path dir, ObjectMapper json) throws IOException {
-        float[] data = Arrays.copyOf(idf, buckets + components.length);
-        System.arraycopy(components, 0, data, buckets, components.length);
-        long crc = Float32File.write(dir.resolve(IDF_FILE), data);
-        ObjectNode h = json.createObjectNode();
-        h.put("format", FORMAT);
-        h.put("version", VERSION);
-        h.put("terms", "lower-cased word unigrams and bigrams; word = run of Unicode letters/digits/marks;"
+    void write(Path dir) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("terms", "lower-cased word unigrams and bigrams; word = run of Unicode letters/digits/marks;"
                 + " digit-initial word -> " + WordTerms.NUMBER + "; bigram = w1 + ' ' + w2");
-        h.put("hash", "murmur3_x86_32(utf8(term), seed 0) unsigned mod buckets");
-        h.put("buckets", buckets);
-        h.put("weight", "(1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1 over train documents");
-        h.put("trainDocuments", trainDocuments);
-        ObjectNode p = h.putObject("sketch");
-        p.put("kind", "sparse-sign");
-        p.put("width", sketchWidth);
-        p.put("nonZerosPerBucket", PROJECTION_NONZEROS);
-        p.put("seed", seed);
-        p.put("rule", "z = splitmix64_mix(seed + 0x9E3779B97F4A7C15 * (bucket * nonZerosPerBucket + slot + 1));"
-                + " coordinate = ((z >>> 32) * width) >>> 32; sign = (z & 1) == 0 ? +1 : -1;"
-                + " sketch[coordinate] += sign * weight");
-        h.put("dims", dims);
-        h.put("reduction", "embedding = normalise(components x sketch); components = leading right singular"
+        m.put("hash", "murmur3_x86_32(utf8(term), seed 0) unsigned mod buckets");
+        m.put("weight", "(1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1 over train documents");
+        m.put("train_documents", Long.toString(trainDocuments));
+        m.put("sketch", "sparse-sign, width = components.shape[1], " + PROJECTION_NONZEROS
+                + " non-zeros per bucket: z = splitmix64_mix(seed + 0x9E3779B97F4A7C15 * (bucket * "
+                + PROJECTION_NONZEROS + " + slot + 1)); coordinate = ((z >>> 32) * width) >>> 32;"
+                + " sign = (z & 1) == 0 ? +1 : -1; sketch[coordinate] += sign * weight");
+        m.put("sketch_non_zeros_per_bucket", Integer.toString(PROJECTION_NONZEROS));
+        m.put("seed", Long.toString(seed));
+        m.put("reduction", "embedding = normalise(components x sketch); components = leading right singular"
                 + " vectors of " + SAMPLE_DOCUMENTS + " sampled sketched train documents");
-        ObjectNode f = h.putObject("data");
-        f.put("file", IDF_FILE);
-        f.put("dtype", "float32-le");
-        f.put("layout", "idf[buckets], then components[dims][sketch.width] row-major");
-        f.put("count", buckets + (long) dims * sketchWidth);
-        f.put("crc32", crc);
-        AtomicFiles.writeString(dir.resolve(HEADER_FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(h));
+        ClusterFiles.write(dir.resolve(FILE), FORMAT, VERSION, m, List.of(
+                new FloatTensor("idf", new int[] {buckets}, idf, 0),
+                new FloatTensor("components", new int[] {dims, sketchWidth}, components, 0)));
     }
 
-    static HashedTfIdf read(Path dir, ObjectMapper json) {
-        Path headerFile = dir.resolve(HEADER_FILE);
-        JsonNode h;
-        try {
-            h = json.readTree(Files.readString(headerFile));
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(headerFile + " is missing; run `chorus cluster` first");
-        } catch (IOException e) {
-            throw new InvalidInputException(headerFile + " is not valid JSON (" + e.getMessage()
-                    + "); re-run `chorus cluster`", e);
+    static HashedTfIdf read(Path dir) {
+        ClusterFiles.Contents c = ClusterFiles.read(dir, FILE, LEGACY_FILE, FORMAT, VERSION);
+        FloatTensor idf = c.tensor("idf", 1);
+        FloatTensor components = c.tensor("components", 2);
+        if (c.number("sketch_non_zeros_per_bucket") != PROJECTION_NONZEROS) {
+            throw ClusterFiles.corrupt(c.file(), "has another sketch than this version of Chorus computes");
         }
-        if (!FORMAT.equals(h.path("format").asText()) || h.path("version").asInt() != VERSION) {
-            throw new InvalidInputException(headerFile + " is not a " + FORMAT + " version " + VERSION
-                    + " file; re-run `chorus cluster` with this version of Chorus");
+        int[] shape = components.shape();
+        if (idf.size() == 0 || shape[0] == 0 || shape[1] == 0) {
+            throw ClusterFiles.corrupt(c.file(), "has an empty idf or components tensor");
         }
-        int buckets = h.path("buckets").asInt(-1);
-        int dims = h.path("dims").asInt(-1);
-        JsonNode p = h.path("sketch");
-        int width = p.path("width").asInt(-1);
-        if (buckets <= 0 || dims <= 0 || width <= 0 || p.path("nonZerosPerBucket").asInt() != PROJECTION_NONZEROS
-                || (long) buckets + (long) dims * width > Integer.MAX_VALUE - 16) {
-            throw new InvalidInputException(headerFile + " has invalid buckets/dims/sketch fields;"
-                    + " re-run `chorus cluster`");
-        }
-        float[] data = Float32File.read(dir.resolve(IDF_FILE), buckets + (long) dims * width,
-                h.path("data").path("crc32").asLong());
-        return new HashedTfIdf(buckets, dims, width, p.path("seed").asLong(), h.path("trainDocuments").asLong(),
-                Arrays.copyOf(data, buckets), Arrays.copyOfRange(data, buckets, data.length));
+        return new HashedTfIdf(idf.size(), shape[0], shape[1], c.number("seed"), c.number("train_documents"),
+                idf.data(), components.data());
     }
 
     // ---------------------------------------------------------------- fitting
@@ -352,7 +323,7 @@ public final class HashedTfIdf {
         private final Embedder embedder;
         private final WordTerms.Sink vote = this::vote;
         private final String[] sample = new String[SAMPLE_DOCUMENTS];
-        private final java.util.SplittableRandom sampling;
+        private final SplittableRandom sampling;
         private long documents;
 
         Fitter(int buckets, int dims, long seed) {
@@ -365,7 +336,7 @@ public final class HashedTfIdf {
             // idf is irrelevant for counting; a zero idf table gives the Embedder its hashing.
             this.counting = new HashedTfIdf(buckets, 1, 1, seed, 0, new float[buckets], null);
             this.embedder = counting.embedder();
-            this.sampling = new java.util.SplittableRandom(seed ^ 0x243F6A8885A308D3L);
+            this.sampling = new SplittableRandom(seed ^ 0x243F6A8885A308D3L);
         }
 
         void add(String text) {
@@ -399,7 +370,7 @@ public final class HashedTfIdf {
         }
 
         /** The fitted vectorizer: idf from the counts, then the SVD of the sketched sample. */
-        HashedTfIdf finish(Workers workers) {
+        HashedTfIdf finish(WorkerPool workers) {
             float[] idf = new float[buckets];
             for (int b = 0; b < buckets; b++) {
                 idf[b] = (float) (Math.log((1.0 + documents) / (1.0 + documentFrequency[b])) + 1.0);
@@ -408,9 +379,12 @@ public final class HashedTfIdf {
             HashedTfIdf sketcher = new HashedTfIdf(buckets, dims, width, seed, documents, idf, null);
             int rows = (int) Math.min(documents, SAMPLE_DOCUMENTS);
             float[] z = new float[rows * width];
-            ThreadLocal<Embedder> embedders = ThreadLocal.withInitial(sketcher::embedder);
-            workers.forEach((rows + 63) / 64, c -> {
-                Embedder e = embedders.get();
+            Embedder[] embedders = new Embedder[workers.threads()];
+            for (int w = 0; w < embedders.length; w++) {
+                embedders[w] = sketcher.embedder();
+            }
+            workers.run((rows + 63) / 64, (c, worker) -> {
+                Embedder e = embedders[worker];
                 for (int r = c * 64; r < Math.min(rows, (c + 1) * 64); r++) {
                     e.embed(sample[r], z, r * width);
                 }
@@ -423,7 +397,7 @@ public final class HashedTfIdf {
         /** The majority surface term of a bucket, or null if no train document hit it. */
         String surfaceTerm(int bucket) {
             byte[] t = surface[bucket];
-            return t == null ? null : new String(t, java.nio.charset.StandardCharsets.UTF_8);
+            return t == null ? null : new String(t, StandardCharsets.UTF_8);
         }
     }
 }

@@ -1,6 +1,8 @@
 package ai.chorus.core.cluster;
 
 import ai.chorus.core.util.Progress;
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -28,7 +30,7 @@ final class KMeans {
 
     private KMeans() {}
 
-    static Result fit(float[] x, int n, int d, int k, int maxIterations, long seed, Workers workers, Progress progress) {
+    static Result fit(float[] x, int n, int d, int k, int maxIterations, long seed, WorkerPool workers, Progress progress) {
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("k must be in 1.." + n + ": " + k);
         }
@@ -67,17 +69,17 @@ final class KMeans {
      * {inertia, number of labels that changed}.
      */
     static double[] assign(float[] x, float[] rowNorms, int n, int d, float[] centroids, int k,
-                           int[] labels, float[] distances, Workers workers) {
+                           int[] labels, float[] distances, WorkerPool workers) {
         float[] centroidNorms = squaredNorms(centroids, k, d);
         int blocks = (n + BLOCK - 1) / BLOCK;
         double[] blockInertia = new double[blocks];
         int[] blockChanges = new int[blocks];
-        ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[BLOCK * k]);
-        workers.forEach(blocks, b -> {
-            float[] dots = scratch.get();
+        float[][] scratch = new float[workers.threads()][BLOCK * k];
+        workers.run(blocks, (b, worker) -> {
+            float[] dots = scratch[worker];
             int r0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - r0);
-            Dots.dots(x, r0, rows, centroids, k, d, dots);
+            Vec.rowDots(x, r0, rows, centroids, k, d, dots, 0);
             double inertia = 0;
             int changes = 0;
             for (int r = 0; r < rows; r++) {
@@ -113,14 +115,14 @@ final class KMeans {
 
     /** Centroid = mean of its rows; empty clusters take the farthest rows. */
     private static void update(float[] x, int n, int d, int k, int[] labels, float[] distances, float[] centroids,
-                               double[] sums, int[] counts, Workers workers) {
+                               double[] sums, int[] counts, WorkerPool workers) {
         Arrays.fill(counts, 0);
         for (int i = 0; i < n; i++) {
             counts[labels[i]]++;
         }
         Arrays.fill(sums, 0);
         int slices = workers.threads();
-        workers.forEach(slices, s -> {
+        workers.run(slices, (s, worker) -> {
             int from = s * d / slices;
             int to = (s + 1) * d / slices;
             for (int i = 0; i < n; i++) {
@@ -156,7 +158,7 @@ final class KMeans {
     }
 
     private static float[] seedPlusPlus(float[] x, float[] rowNorms, int n, int d, int k, SplittableRandom random,
-                                        Workers workers, Progress.Task task) {
+                                        WorkerPool workers, Progress.Task task) {
         float[] centroids = new float[k * d];
         int trials = 2 + (int) Math.log(k);
         int first = random.nextInt(n);
@@ -212,15 +214,15 @@ final class KMeans {
      * Σ_i min(closest[i], dist(i, centre)) into {@code potentials[block * count + centre]}.
      */
     private static void distancesTo(float[] x, float[] rowNorms, int n, int d, float[] centres, int first, int count,
-                                    float[] closest, double[] potentials, int blocks, Workers workers) {
+                                    float[] closest, double[] potentials, int blocks, WorkerPool workers) {
         float[] chosen = Arrays.copyOfRange(centres, first * d, (first + count) * d);
         float[] centreNorms = squaredNorms(chosen, count, d);
-        ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[BLOCK * count]);
-        workers.forEach(blocks, b -> {
-            float[] dots = scratch.get();
+        float[][] scratch = new float[workers.threads()][BLOCK * count];
+        workers.run(blocks, (b, worker) -> {
+            float[] dots = scratch[worker];
             int r0 = b * BLOCK;
             int rows = Math.min(BLOCK, n - r0);
-            Dots.dots(x, r0, rows, chosen, count, d, dots);
+            Vec.rowDots(x, r0, rows, chosen, count, d, dots, 0);
             if (potentials == null) {
                 for (int r = 0; r < rows; r++) {
                     float best = closest[r0 + r];
@@ -270,7 +272,7 @@ final class KMeans {
     static float[] squaredNorms(float[] x, int n, int d) {
         float[] norms = new float[n];
         for (int i = 0; i < n; i++) {
-            norms[i] = Dots.dot(x, i * d, x, i * d, d);
+            norms[i] = Vec.rowDot(x, i * d, x, i * d, d);
         }
         return norms;
     }

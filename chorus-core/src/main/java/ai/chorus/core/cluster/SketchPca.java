@@ -1,5 +1,8 @@
 package ai.chorus.core.cluster;
 
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -20,7 +23,7 @@ final class SketchPca {
      * @param z the sample, {@code rows × width}, row-major
      * @return {@code k × width}, row-major: orthonormal directions by decreasing variance
      */
-    static float[] topDirections(float[] z, int rows, int width, int k, long seed, Workers workers) {
+    static float[] topDirections(float[] z, int rows, int width, int k, long seed, WorkerPool workers) {
         float[] zt = transpose(z, rows, width);
         float[] moment = new float[width * width];
         multiplyTransposed(zt, width, moment, zt, width, rows, workers);
@@ -52,7 +55,7 @@ final class SketchPca {
         for (int i = 0; i < l; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> values[a] != values[b] ? Double.compare(values[b], values[a])
+        Arrays.sort(order, (a, b) -> values[a] != values[b] ? Double.compare(values[b], values[a])
                 : Integer.compare(a, b));
         float[] out = new float[k * width];
         for (int r = 0; r < Math.min(k, l); r++) {
@@ -80,14 +83,14 @@ final class SketchPca {
 
     /** out (aRows × bRows) = A Bᵀ for row-major A (aRows × inner) and B (bRows × inner). */
     private static void multiplyTransposed(float[] a, int aRows, float[] out, float[] b, int bRows, int inner,
-                                           Workers workers) {
+                                           WorkerPool workers) {
         int chunks = (aRows + ROW_CHUNK - 1) / ROW_CHUNK;
-        ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[ROW_CHUNK * bRows]);
-        workers.forEach(chunks, c -> {
+        float[][] scratch = new float[workers.threads()][ROW_CHUNK * bRows];
+        workers.run(chunks, (c, worker) -> {
             int r0 = c * ROW_CHUNK;
             int rows = Math.min(ROW_CHUNK, aRows - r0);
-            float[] part = scratch.get();
-            Dots.dots(a, r0, rows, b, bRows, inner, part);
+            float[] part = scratch[worker];
+            Vec.rowDots(a, r0, rows, b, bRows, inner, part, 0);
             System.arraycopy(part, 0, out, r0 * bRows, rows * bRows);
         });
     }
@@ -136,7 +139,7 @@ final class SketchPca {
      * Returns the eigenvalues; column e of {@code vectors} is the eigenvector of value e.
      */
     static double[] jacobi(double[] a, int n, double[] vectors) {
-        java.util.Arrays.fill(vectors, 0);
+        Arrays.fill(vectors, 0);
         for (int i = 0; i < n; i++) {
             vectors[i * n + i] = 1;
         }

@@ -1,5 +1,6 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.core.util.SplitMix64;
 import ai.chorus.engine.parallel.WorkerPool;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ final class Dare extends AbstractMergeMethod {
     public void merge(Tensor t, float[] out, WorkerPool pool) {
         TaskVectors.Survivors kept = TaskVectors.Survivors.ALL;
         if (drop > 0) {
-            long tensorSeed = mix(seed ^ mix(t.name().hashCode()));
+            long tensorSeed = SplitMix64.mix(seed ^ SplitMix64.mix(t.name().hashCode()));
             double rescale = 1 / (1 - drop);
             long keepFrom = (long) Math.ceil(drop * 0x1.0p53); // uniform(...) >= drop, on the 53-bit integers
             kept = (model, theta, base, from, to, weight, row) -> {
@@ -78,12 +79,6 @@ final class Dare extends AbstractMergeMethod {
 
     /** A uniform integer in [0, 2^53) from (tensor seed, model, index): SplitMix64's finaliser over a counter. */
     static long draw(long tensorSeed, int model, int index) {
-        return mix(tensorSeed + 0x9E37_79B9_7F4A_7C15L * (((long) model << 32) | (index & 0xFFFF_FFFFL))) >>> 11;
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix(tensorSeed + 0x9E37_79B9_7F4A_7C15L * (((long) model << 32) | (index & 0xFFFF_FFFFL))) >>> 11;
     }
 }

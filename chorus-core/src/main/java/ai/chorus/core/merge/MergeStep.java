@@ -11,6 +11,7 @@ import ai.chorus.core.run.RunFingerprints;
 import ai.chorus.core.run.RunSpec;
 import ai.chorus.core.tokenizer.BpeTokenizer;
 import ai.chorus.core.tokenizer.TokenizerFiles;
+import ai.chorus.core.train.TrainJob;
 import ai.chorus.core.util.FileTrees;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.FloatTensor;
@@ -22,6 +23,7 @@ import ai.chorus.engine.io.HfConfig;
 import ai.chorus.engine.io.SafetensorsReader;
 import ai.chorus.engine.io.SafetensorsWriter;
 import ai.chorus.engine.io.TensorInfo;
+import ai.chorus.engine.parallel.Failures;
 import ai.chorus.engine.parallel.WorkerPool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -264,10 +266,7 @@ public final class MergeStep {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw Failures.unchecked(e.getCause());
         } finally {
             pending.clear();
         }

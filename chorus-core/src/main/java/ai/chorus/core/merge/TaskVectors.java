@@ -1,11 +1,7 @@
 package ai.chorus.core.merge;
 
+import ai.chorus.engine.kernel.Vec;
 import ai.chorus.engine.parallel.WorkerPool;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two ways task-vector methods combine what survives of each τ_i = θ_i − θ_0: a plain weighted sum
@@ -20,7 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class TaskVectors {
     static final int BLOCK = 2048;
-    private static final VectorSpecies<Double> LANES = DoubleVector.SPECIES_PREFERRED;
     private final int models;
     /**
      * Scratch rows per thread: kept[worker][model][j − from], then two rows for TIES's combine: λ · the
@@ -40,12 +35,25 @@ final class TaskVectors {
         void merge(int from, int to, double[][] kept);
     }
 
-    /** Runs {@code block} over the tensor's blocks: in order on this thread without a pool, else on the pool. */
-    private void forEachBlock(int size, WorkerPool pool, Block block) {
+    /**
+     * Runs {@code block} over the tensor's blocks, each after the models' surviving, weighted entries of the
+     * block are in {@code kept[0, models)}: in order on this thread without a pool, else on the pool.
+     */
+    private void forEachKeptBlock(MergeMethod.Tensor t, double[] weights, Survivors survivors, WorkerPool pool,
+                                  Block block) {
+        float[][] thetas = t.models();
+        float[] base = t.base();
+        int size = t.size();
+        Block keepThenMerge = (from, to, rows) -> {
+            for (int i = 0; i < thetas.length; i++) {
+                survivors.keep(i, thetas[i], base, from, to, weights[i], rows[i]);
+            }
+            block.merge(from, to, rows);
+        };
         int blocks = (size + BLOCK - 1) / BLOCK;
         if (pool == null) {
             for (int b = 0; b < blocks; b++) {
-                block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), kept[0]);
+                keepThenMerge.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), kept[0]);
             }
             return;
         }
@@ -53,7 +61,7 @@ final class TaskVectors {
             kept = new double[pool.threads()][models + 2][BLOCK];
         }
         double[][][] scratch = kept;
-        pool.run(blocks, (b, worker) -> block.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), scratch[worker]));
+        pool.run(blocks, (b, worker) -> keepThenMerge.merge(b * BLOCK, Math.min(size, (b + 1) * BLOCK), scratch[worker]));
     }
 
     /** Which entries of a task vector survive sparsification, and how they are scaled. */
@@ -99,15 +107,12 @@ final class TaskVectors {
     /** θ_0 + λ Σ_i w_i s_i τ_i. */
     void sum(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
              WorkerPool pool) {
-        float[][] models = t.models();
         float[] base = t.base();
-        forEachBlock(t.size(), pool, (from, to, kept) -> {
-            for (int i = 0; i < models.length; i++) {
-                survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
-            }
+        int n = t.models().length;
+        forEachKeptBlock(t, weights, survivors, pool, (from, to, kept) -> {
             for (int j = from; j < to; j++) {
                 double mixed = 0;
-                for (int i = 0; i < models.length; i++) {
+                for (int i = 0; i < n; i++) {
                     mixed += kept[i][j - from];
                 }
                 out[j] = (float) (base[j] + lambda * mixed);
@@ -122,15 +127,12 @@ final class TaskVectors {
      */
     void electSignAndAverage(MergeMethod.Tensor t, double[] weights, double lambda, Survivors survivors, float[] out,
                              WorkerPool pool) {
-        float[][] models = t.models();
         float[] base = t.base();
-        forEachBlock(t.size(), pool, (from, to, kept) -> {
-            for (int i = 0; i < models.length; i++) {
-                survivors.keep(i, models[i], base, from, to, weights[i], kept[i]);
-            }
-            electSignAndAverage(kept, to - from, weights, lambda);
-            double[] scaledMean = kept[models.length];
-            double[] agreeingWeight = kept[models.length + 1];
+        int n = t.models().length;
+        forEachKeptBlock(t, weights, survivors, pool, (from, to, kept) -> {
+            double[] scaledMean = kept[n];
+            double[] agreeingWeight = kept[n + 1];
+            Vec.signElectedMean(kept, n, to - from, weights, lambda, scaledMean, agreeingWeight);
             for (int j = from; j < to; j++) {
                 // base[j] where nothing agrees (about half the entries at TIES's density: a coin flip, so no branch)
                 int merged = Float.floatToRawIntBits((float) (base[j] + scaledMean[j - from]));
@@ -138,55 +140,5 @@ final class TaskVectors {
                 out[j] = Float.intBitsToFloat(merged & mask | Float.floatToRawIntBits(base[j]) & ~mask);
             }
         });
-    }
-
-    /**
-     * The per-entry part of TIES over one block, in vector lanes: from rows kept[0, n) of w_i τ̂_i, writes
-     * λ · (Σ agreeing w_i τ̂_i) / (Σ agreeing w_i) into row n and Σ agreeing w_i into row n + 1. Every lane
-     * does exactly the scalar sums, in model order (a dropped entry adds +0, as the scalar code did), so the
-     * result is bit for bit the scalar one; the tail past the last full vector is scalar.
-     */
-    private static void electSignAndAverage(double[][] kept, int count, double[] weights, double lambda) {
-        int n = weights.length;
-        double[] scaledMean = kept[n];
-        double[] agreeingWeight = kept[n + 1];
-        DoubleVector zero = DoubleVector.zero(LANES);
-        int r = 0;
-        for (int bound = LANES.loopBound(count); r < bound; r += LANES.length()) {
-            DoubleVector vote = zero;
-            for (int i = 0; i < n; i++) {
-                vote = vote.add(DoubleVector.fromArray(LANES, kept[i], r));
-            }
-            LongVector elected = vote.viewAsIntegralLanes().and(Long.MIN_VALUE); // the sign bit; +0 elects +
-            DoubleVector agreeing = zero;
-            DoubleVector weight = zero;
-            for (int i = 0; i < n; i++) {
-                DoubleVector k = DoubleVector.fromArray(LANES, kept[i], r);
-                VectorMask<Double> agrees = k.compare(VectorOperators.NE, 0.0)
-                        .and(k.viewAsIntegralLanes().lanewise(VectorOperators.XOR, elected)
-                                .compare(VectorOperators.GE, 0L).cast(LANES));
-                agreeing = agreeing.add(zero.blend(k, agrees));
-                weight = weight.add(zero.blend(weights[i], agrees));
-            }
-            agreeing.div(weight).mul(lambda).intoArray(scaledMean, r);
-            weight.intoArray(agreeingWeight, r);
-        }
-        for (; r < count; r++) {
-            double vote = 0;
-            for (int i = 0; i < n; i++) {
-                vote += kept[i][r];
-            }
-            long elected = Double.doubleToRawLongBits(vote) & Long.MIN_VALUE;
-            double agreeing = 0;
-            double weight = 0;
-            for (int i = 0; i < n; i++) {
-                long k = Double.doubleToRawLongBits(kept[i][r]);
-                long agrees = ~((k ^ elected) >> 63) & nonZero(k);
-                agreeing += select(k, agrees);
-                weight += select(Double.doubleToRawLongBits(weights[i]), agrees);
-            }
-            scaledMean[r] = lambda * (agreeing / weight);
-            agreeingWeight[r] = weight;
-        }
     }
 }

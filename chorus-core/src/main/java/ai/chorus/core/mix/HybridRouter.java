@@ -56,22 +56,12 @@ public final class HybridRouter implements SparseRouter {
      * The selection half, for callers that learn the likelihoods later (a server prefilling the prompt
      * on the chosen experts only): writes every expert's centroid score −d_j²/τ (the log prior on an
      * empty context) into {@code scores[0, K)} and returns the k best as a bit set (bit j = expert j
-     * runs), the lower index winning a tie (as {@link Weights#keepTopK}). Only the context's text is read.
+     * runs), the lower index winning a tie ({@link Weights#topK}). Only the context's text is read.
      */
     public long choose(RoutingContext context, double[] scores) {
         int n = centroid.experts();
         centroid.scores(context, scores);
-        long chosen = 0; // K ≤ 64 (Weights.requireExperts)
-        for (int r = 0; r < k; r++) {
-            int best = -1;
-            for (int j = 0; j < n; j++) {
-                if ((chosen & (1L << j)) == 0 && (best < 0 || scores[j] > scores[best])) {
-                    best = j;
-                }
-            }
-            chosen |= 1L << best;
-        }
-        return chosen;
+        return Weights.topK(scores, n, k); // K ≤ 64 (Weights.requireExperts)
     }
 
     /**

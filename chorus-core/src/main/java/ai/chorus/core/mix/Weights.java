@@ -21,6 +21,25 @@ public final class Weights {
     }
 
     /**
+     * The {@code k} largest of {@code w[0, n)} as a bit set (bit j = index j), the lower index winning a tie;
+     * K ≤ 64 is enforced by the routers. K is small (a handful of experts): selection by k passes beats
+     * sorting and allocates nothing.
+     */
+    public static long topK(double[] w, int n, int k) {
+        long chosen = 0;
+        for (int r = 0; r < k; r++) {
+            int best = -1;
+            for (int j = 0; j < n; j++) {
+                if ((chosen & (1L << j)) == 0 && (best < 0 || w[j] > w[best])) {
+                    best = j;
+                }
+            }
+            chosen |= 1L << best;
+        }
+        return chosen;
+    }
+
+    /**
      * Keeps the {@code k} largest weights (the lower index wins a tie, so the choice is deterministic),
      * zeroes the rest and renormalises the kept ones to sum 1. Exactly min(k, K) weights stay non-zero
      * when the inputs are positive; if the kept ones sum to 0 they become uniform over the kept set.
@@ -31,17 +50,7 @@ public final class Weights {
             normalise(w, n);
             return;
         }
-        // K is small (a handful of experts): selection by k passes beats sorting and allocates nothing.
-        long kept = 0; // bit j set = expert j kept; K ≤ 64 is enforced by the routers
-        for (int r = 0; r < k; r++) {
-            int best = -1;
-            for (int j = 0; j < n; j++) {
-                if ((kept & (1L << j)) == 0 && (best < 0 || w[j] > w[best])) {
-                    best = j;
-                }
-            }
-            kept |= 1L << best;
-        }
+        long kept = topK(w, n, k);
         double sum = 0;
         for (int j = 0; j < n; j++) {
             if ((kept & (1L << j)) == 0) {

@@ -178,7 +178,7 @@ public final class BpeTokenizer {
         for (int p = 0, len = text.length(); p < len; ) {
             int q = Gpt2PreTokenizer.nextPieceEnd(text, p);
             if (q - p <= CACHE_MAX_PIECE_CHARS) {
-                int hash = PieceCache.hash(text, p, q);
+                int hash = WordTable.hash(text, p, q);
                 int piece = s.cache.find(text, p, q, hash);
                 if (piece < 0) {
                     int count = encodePiece(text, p, q, s); // fills s.ids, possibly a new array

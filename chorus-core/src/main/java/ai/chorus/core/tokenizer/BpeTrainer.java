@@ -2,6 +2,7 @@ package ai.chorus.core.tokenizer;
 
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.parallel.Failures;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -208,14 +209,7 @@ public final class BpeTrainer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while counting words", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException("counting words failed", cause);
+            throw Failures.unchecked(e.getCause());
         } finally {
             pool.shutdownNow();
         }

@@ -2,11 +2,15 @@ package ai.chorus.core.cluster;
 
 import ai.chorus.core.corpus.DocumentId;
 import ai.chorus.core.corpus.EuroparlCorpus;
+import ai.chorus.core.corpus.Split;
 import ai.chorus.core.corpus.SplitRatios;
 import ai.chorus.core.util.Progress;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -47,7 +52,7 @@ public final class ClusterBench {
                         (System.nanoTime() - start) / 1e9);
             }
             case "languages" -> System.out.println(new java.util.TreeMap<>(europarlInputs().get().collect(
-                    java.util.stream.Collectors.groupingBy(ClusterInput::label, java.util.stream.Collectors.counting()))));
+                    Collectors.groupingBy(ClusterInput::label, Collectors.counting()))));
             case "europarl" -> europarl(Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray());
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -116,13 +121,13 @@ public final class ClusterBench {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(HashedTfIdf.DEFAULT_BUCKETS, dims, 0);
         List<String> train = new ArrayList<>();
         try (Stream<ClusterInput> docs = inputs.get()) {
-            docs.filter(d -> d.split() == ai.chorus.core.corpus.Split.TRAIN).forEach(d -> {
+            docs.filter(d -> d.split() == Split.TRAIN).forEach(d -> {
                 fitter.add(d.text());
                 train.add(d.text());
             });
         }
         HashedTfIdf v;
-        try (Workers w = new Workers(2)) {
+        try (WorkerPool w = new WorkerPool(2)) {
             v = fitter.finish(w);
         }
         float[] x = new float[train.size() * dims];
@@ -130,16 +135,18 @@ public final class ClusterBench {
         for (int i = 0; i < train.size(); i++) {
             e.embed(train.get(i), x, i * dims);
         }
-        Files.write(out, Float32File.toBytes(x));
+        ByteBuffer bytes = ByteBuffer.allocate(x.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(x);
+        Files.write(out, bytes.array());
         System.out.printf("exported %d x %d to %s%n", train.size(), dims, out);
     }
 
     private static void kmeans(Path vectors, int dims, int k, int maxIter, int threads, long[] seeds) throws Exception {
         byte[] bytes = Files.readAllBytes(vectors);
         float[] x = new float[bytes.length / 4];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(x);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(x);
         int n = x.length / dims;
-        try (Workers w = new Workers(threads)) {
+        try (WorkerPool w = new WorkerPool(threads)) {
             KMeans.fit(x, n, dims, k, 2, 99, w, Progress.NONE); // warm-up: JIT the kernels
             for (long seed : seeds) {
                 long start = System.nanoTime();

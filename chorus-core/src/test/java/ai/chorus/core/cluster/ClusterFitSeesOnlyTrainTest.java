@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterFitSeesOnlyTrainTest {
     private static final SyntheticCorpus CORPUS = new SyntheticCorpus(600, 4, 30, 80, 0.6, 5);
-    private static final List<String> FITTED = List.of("vectorizer.json", "vectorizer.f32", "centroids.json",
-            "centroids.f32");
+    private static final List<String> FITTED = List.of("vectorizer.safetensors", "centroids.safetensors");
 
     private static ClusterOptions options() {
         return ClusterOptions.defaults(4).withFine(16).withBuckets(1 << 14).withDims(32).withSeed(3).withThreads(2);

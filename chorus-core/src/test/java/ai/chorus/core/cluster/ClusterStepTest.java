@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.within;
 import ai.chorus.core.corpus.Split;
 import ai.chorus.core.util.Progress;
 import ai.chorus.engine.InvalidInputException;
+import ai.chorus.engine.io.SafetensorsReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ClusterStepTest {
     private static final SyntheticCorpus CORPUS = new SyntheticCorpus(3000, 6, 40, 120, 0.6, 11);
-    private static final List<String> FILES = List.of("vectorizer.json", "vectorizer.f32", "centroids.json",
-            "centroids.f32", "assignments.bin", "summary.json");
+    private static final List<String> FILES = List.of("vectorizer.safetensors", "centroids.safetensors",
+            "assignments.bin", "summary.json");
 
     @TempDir
     static Path shared;
@@ -253,20 +255,53 @@ class ClusterStepTest {
     @Test
     void loadingAMissingOrCorruptDirectoryIsAnInvalidInput(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> ClusterModel.load(dir)).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("vectorizer.json").hasMessageContaining("chorus cluster");
+                .hasMessageContaining("vectorizer.safetensors").hasMessageContaining("chorus cluster");
         Path copy = dir.resolve("copy");
         Files.createDirectories(copy);
         for (String f : FILES) {
             Files.copy(twoThreads.resolve(f), copy.resolve(f));
         }
-        byte[] centroids = Files.readAllBytes(copy.resolve("centroids.f32"));
-        centroids[100] ^= 1;
-        Files.write(copy.resolve("centroids.f32"), centroids);
+        byte[] centroids = Files.readAllBytes(copy.resolve("centroids.safetensors"));
+        Files.write(copy.resolve("centroids.safetensors"), Arrays.copyOf(centroids, centroids.length - 4));
         assertThatThrownBy(() -> ClusterModel.load(copy)).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("centroids.f32").hasMessageContaining("checksum");
+                .hasMessageContaining("centroids.safetensors").hasMessageContaining("chorus cluster");
         Files.write(copy.resolve("assignments.bin"), new byte[] {1, 2, 3});
         assertThatThrownBy(() -> ClusterAssignments.read(copy)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("assignments.bin");
+    }
+
+    @Test
+    void aClusteringInTheFormerFormatIsOneLineSayingToReCluster(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Path clusters = run.resolve("clusters");
+        Files.createDirectories(clusters);
+        for (String f : List.of("vectorizer.json", "vectorizer.f32", "centroids.json", "centroids.f32")) {
+            Files.writeString(clusters.resolve(f), "{}");
+        }
+        assertThatThrownBy(() -> ClusterModel.load(clusters)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(clusters.resolve("vectorizer.json") + " was written by an older Chorus, which kept the"
+                        + " clusters in another format; re-cluster with `chorus cluster --run " + run + " --force`");
+        Files.copy(twoThreads.resolve("vectorizer.safetensors"), clusters.resolve("vectorizer.safetensors"));
+        assertThatThrownBy(() -> ClusterModel.load(clusters)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("centroids.json was written by an older Chorus")
+                .hasMessageContaining("--force").hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void theFilesAreSafetensorsThatKeepEveryCentroidBit() throws Exception {
+        ClusterModel model = ClusterModel.load(twoThreads);
+        try (SafetensorsReader r = SafetensorsReader.open(twoThreads.resolve("centroids.safetensors"))) {
+            float[] fine = r.read("fine").data();
+            float[] experts = r.read("experts").data();
+            assertThat(r.info("fine").shape()).containsExactly(model.fineClusters(), model.dims());
+            for (int i = 0; i < model.fineClusters(); i++) {
+                assertThat(model.fineCentroid(i)).isEqualTo(Arrays.copyOfRange(fine, i * model.dims(), (i + 1) * model.dims()));
+            }
+            for (int e = 0; e < model.experts(); e++) {
+                assertThat(model.expertCentroid(e))
+                        .isEqualTo(Arrays.copyOfRange(experts, e * model.dims(), (e + 1) * model.dims()));
+            }
+        }
     }
 
     @Test

@@ -1,10 +1,13 @@
 package ai.chorus.core.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.chorus.core.util.Progress;
+import ai.chorus.engine.parallel.WorkerPool;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class KMeansTest {
 
@@ -27,7 +30,7 @@ class KMeansTest {
     }
 
     private static KMeans.Result fit(float[] x, int n, int d, int k, int iterations, long seed, int threads) {
-        try (Workers w = new Workers(threads)) {
+        try (WorkerPool w = new WorkerPool(threads)) {
             return KMeans.fit(x, n, d, k, iterations, seed, w, Progress.NONE);
         }
     }
@@ -40,7 +43,7 @@ class KMeansTest {
         float[] x = blobs(n, d, 6, 1, truth);
         KMeans.Result r = fit(x, n, d, 6, 100, 5, 2);
         assertThat(r.converged()).isTrue();
-        assertThat(ClusterMetrics.nmi(r.labels(), truth)).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(ClusterMetrics.nmi(r.labels(), truth)).isEqualTo(1.0, Offset.offset(1e-12));
     }
 
     @Test
@@ -88,6 +91,6 @@ class KMeansTest {
         assertThat(a.labels()).containsExactly(b.labels());
         assertThat(a.centroids()).containsExactly(b.centroids());
         assertThat(a.inertia()).isEqualTo(0.0);
-        assertThat(java.util.Arrays.stream(a.labels()).distinct().count()).isEqualTo(3);
+        assertThat(Arrays.stream(a.labels()).distinct().count()).isEqualTo(3);
     }
 }

@@ -1,10 +1,12 @@
 package ai.chorus.core.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class SketchPcaTest {
 
@@ -55,14 +57,14 @@ class SketchPcaTest {
             }
         }
         float[] top;
-        try (Workers w = new Workers(2)) {
+        try (WorkerPool w = new WorkerPool(2)) {
             top = SketchPca.topDirections(z, rows, width, 4, 1, w);
         }
-        assertThat(Math.abs(Dots.dot(top, 0, u1, 0, width))).isCloseTo(1f, within(1e-3f));
-        assertThat(Math.abs(Dots.dot(top, width, u2, 0, width))).isCloseTo(1f, within(1e-3f));
+        assertThat(Math.abs(Vec.rowDot(top, 0, u1, 0, width))).isCloseTo(1f, within(1e-3f));
+        assertThat(Math.abs(Vec.rowDot(top, width, u2, 0, width))).isCloseTo(1f, within(1e-3f));
         for (int a = 0; a < 4; a++) {
             for (int b = 0; b < 4; b++) {
-                assertThat(Dots.dot(top, a * width, top, b * width, width)).isCloseTo(a == b ? 1f : 0f, within(1e-4f));
+                assertThat(Vec.rowDot(top, a * width, top, b * width, width)).isCloseTo(a == b ? 1f : 0f, within(1e-4f));
             }
         }
     }

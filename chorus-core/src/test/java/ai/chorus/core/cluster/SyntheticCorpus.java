@@ -1,6 +1,7 @@
 package ai.chorus.core.cluster;
 
 import ai.chorus.core.corpus.Split;
+import ai.chorus.core.util.SplitMix64;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -24,7 +25,7 @@ record SyntheticCorpus(int documents, int topics, int minWords, int maxWords, do
 
     int topicOf(int doc) {
         // topic t gets a weight in [0.7, 1.3]; docs are spread by those weights
-        SplittableRandom r = new SplittableRandom(HashedTfIdf.mix64(seed ^ (doc * 0x9E3779B97F4A7C15L)));
+        SplittableRandom r = new SplittableRandom(SplitMix64.mix(seed ^ (doc * 0x9E3779B97F4A7C15L)));
         double u = r.nextDouble();
         double total = 0;
         for (int t = 0; t < topics; t++) {
@@ -41,17 +42,17 @@ record SyntheticCorpus(int documents, int topics, int minWords, int maxWords, do
     }
 
     private double topicWeight(int t) {
-        return 0.7 + 0.6 * ((HashedTfIdf.mix64(seed + 17 * t) >>> 11) * 0x1.0p-53);
+        return 0.7 + 0.6 * ((SplitMix64.mix(seed + 17 * t) >>> 11) * 0x1.0p-53);
     }
 
     Split splitOf(int doc) {
-        int bucket = (int) Long.remainderUnsigned(HashedTfIdf.mix64(seed * 7 + doc), 20);
+        int bucket = (int) Long.remainderUnsigned(SplitMix64.mix(seed * 7 + doc), 20);
         return bucket == 0 ? Split.VALID : bucket == 1 ? Split.TEST : Split.TRAIN;
     }
 
     ClusterInput document(int doc) {
         int topic = topicOf(doc);
-        SplittableRandom r = new SplittableRandom(HashedTfIdf.mix64(seed + 31L * doc + 1));
+        SplittableRandom r = new SplittableRandom(SplitMix64.mix(seed + 31L * doc + 1));
         int words = minWords + r.nextInt(maxWords - minWords + 1);
         StringBuilder text = new StringBuilder(words * 7);
         for (int w = 0; w < words; w++) {
@@ -74,7 +75,7 @@ record SyntheticCorpus(int documents, int topics, int minWords, int maxWords, do
     }
 
     private static void appendWord(StringBuilder out, int vocabulary, int rank) {
-        long z = HashedTfIdf.mix64(vocabulary * 1_000_003L + rank);
+        long z = SplitMix64.mix(vocabulary * 1_000_003L + rank);
         int syllables = 2 + (int) ((z >>> 60) % 3);
         for (int s = 0; s < syllables; s++) {
             out.append(SYLLABLES[(int) ((z >>> (5 * s)) & 0x1f) % SYLLABLES.length]);

@@ -1,17 +1,19 @@
 package ai.chorus.core.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.chorus.engine.kernel.Vec;
+import ai.chorus.engine.parallel.WorkerPool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class VectorizerTest {
 
@@ -47,7 +49,7 @@ class VectorizerTest {
         List<String> train = List.of("apple banana apple", "banana cherry", "cherry cherry cherry date");
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(HashedTfIdf.DEFAULT_BUCKETS, 16, 1);
         train.forEach(fitter::add);
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         // df over the 3 train docs, by term (no bucket collisions among these few terms)
         Map<String, Integer> df = new HashMap<>();
         for (String doc : train) {
@@ -81,7 +83,7 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 16, 256, 7);
         SyntheticCorpus corpus = new SyntheticCorpus(300, 3, 30, 60, 0.6, 3);
         corpus.inputs().get().forEach(d -> fitter.add(d.text()));
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         assertThat(v.embed("—  !!")).containsOnly(0f);
         float[] a = v.embed(corpus.document(1).text());
         double norm = 0;
@@ -96,7 +98,7 @@ class VectorizerTest {
         int pairsDifferent = 0;
         for (int i = 0; i < 60; i++) {
             for (int j = i + 1; j < 60; j++) {
-                double cos = Dots.dot(v.embed(corpus.document(i).text()), 0, v.embed(corpus.document(j).text()), 0, 256);
+                double cos = Vec.rowDot(v.embed(corpus.document(i).text()), 0, v.embed(corpus.document(j).text()), 0, 256);
                 if (corpus.topicOf(i) == corpus.topicOf(j)) {
                     same += cos;
                     pairsSame++;
@@ -114,11 +116,13 @@ class VectorizerTest {
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 12, 32, 99);
         fitter.add("the first document about rivers");
         fitter.add("the second document about mountains and rivers");
-        HashedTfIdf v = fitter.finish(new Workers(1));
-        ObjectMapper json = new ObjectMapper();
-        v.write(dir, json);
-        HashedTfIdf loaded = HashedTfIdf.read(dir, json);
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
+        v.write(dir);
+        HashedTfIdf loaded = HashedTfIdf.read(dir);
         assertThat(loaded.buckets()).isEqualTo(v.buckets());
+        assertThat(loaded.dims()).isEqualTo(v.dims());
+        assertThat(loaded.sketchWidth()).isEqualTo(v.sketchWidth());
+        assertThat(loaded.trainDocuments()).isEqualTo(2);
         assertThat(loaded.seed()).isEqualTo(99);
         String text = "Rivers and mountains, 42 of them";
         assertThat(loaded.embed(text)).containsExactly(v.embed(text));
@@ -131,7 +135,7 @@ class VectorizerTest {
         SyntheticCorpus corpus = new SyntheticCorpus(200, 4, 5, 80, 0.5, 8);
         HashedTfIdf.Fitter fitter = new HashedTfIdf.Fitter(1 << 14, 24, 3);
         corpus.inputs().get().forEach(d -> fitter.add(d.text()));
-        HashedTfIdf v = fitter.finish(new Workers(1));
+        HashedTfIdf v = fitter.finish(new WorkerPool(1));
         String[] texts = new String[7]; // not a multiple of the 4-row blocking
         for (int i = 0; i < texts.length; i++) {
             texts[i] = corpus.document(i).text();
@@ -139,7 +143,7 @@ class VectorizerTest {
         float[] batch = new float[texts.length * 24];
         v.embedder().embedAll(texts, texts.length, batch);
         for (int i = 0; i < texts.length; i++) {
-            assertThat(java.util.Arrays.copyOfRange(batch, i * 24, (i + 1) * 24)).containsExactly(v.embed(texts[i]));
+            assertThat(Arrays.copyOfRange(batch, i * 24, (i + 1) * 24)).containsExactly(v.embed(texts[i]));
         }
     }
 }

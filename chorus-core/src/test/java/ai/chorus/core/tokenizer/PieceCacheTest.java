@@ -3,6 +3,7 @@ package ai.chorus.core.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ class PieceCacheTest {
                         String text = "«" + piece + "»"; // pieces are looked up inside longer text
                         int start = 1;
                         int end = 1 + piece.length();
-                        int hash = PieceCache.hash(text, start, end);
+                        int hash = WordTable.hash(text, start, end);
                         int found = cache.find(text, start, end, hash);
                         int[] expected = model.get(piece);
                         if ((found >= 0) != (expected != null)) {
@@ -31,7 +32,7 @@ class PieceCacheTest {
                         if (found >= 0) {
                             int[] ids = new int[cache.idCount(found)];
                             cache.copyIds(found, ids, 0);
-                            if (!java.util.Arrays.equals(ids, expected)) {
+                            if (!Arrays.equals(ids, expected)) {
                                 return false;
                             }
                         } else {
@@ -53,11 +54,11 @@ class PieceCacheTest {
         List<String> pieces = List.of("x".repeat(5000), "y".repeat(9000), "z");
         for (String p : pieces) {
             int[] ids = new int[p.length()];
-            java.util.Arrays.fill(ids, p.charAt(0));
-            cache.add(p, 0, p.length(), PieceCache.hash(p, 0, p.length()), ids, ids.length);
+            Arrays.fill(ids, p.charAt(0));
+            cache.add(p, 0, p.length(), WordTable.hash(p, 0, p.length()), ids, ids.length);
         }
         for (String p : pieces) {
-            int found = cache.find(p, 0, p.length(), PieceCache.hash(p, 0, p.length()));
+            int found = cache.find(p, 0, p.length(), WordTable.hash(p, 0, p.length()));
             assertThat(found).isNotNegative();
             assertThat(cache.idCount(found)).isEqualTo(p.length());
         }

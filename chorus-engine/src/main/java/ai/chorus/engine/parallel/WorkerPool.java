@@ -104,13 +104,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         Throwable t = failure;
         if (t != null) {
-            if (t instanceof RuntimeException re) {
-                throw re;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+            throw Failures.unchecked(t);
         }
     }
 
