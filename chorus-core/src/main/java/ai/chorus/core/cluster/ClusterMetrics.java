@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Cluster quality against reference labels (RESEARCH.md §2), both over the same N items:
+ * Cluster quality against reference labels (docs/METHODS.md §2.5), both over the same N items:
  * purity = (1/N) Σ_k max_j n_kj, and NMI = I(Ω;C) / ((H(Ω) + H(C)) / 2) — the arithmetic mean, as
  * scikit-learn's {@code normalized_mutual_info_score} by default. Natural logarithms (NMI is
  * base-free). Two one-cluster partitions count as identical (NMI 1), as in scikit-learn.

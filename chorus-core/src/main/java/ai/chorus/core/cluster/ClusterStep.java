@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Domain discovery, coarse to fine (DESIGN.md): fit the vectorizer on the train split, embed every
+ * Domain discovery, coarse to fine (docs/METHODS.md §2): fit the vectorizer on the train split, embed every
  * document, k-means the train embeddings into M fine clusters, group the fine clusters into K
  * token-balanced experts, give every document (all splits) its nearest fine cluster and so its
  * expert, and write everything into a clusters directory.

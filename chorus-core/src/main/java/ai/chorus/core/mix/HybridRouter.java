@@ -12,7 +12,7 @@ import java.util.function.IntToDoubleFunction;
  * It is more robust: a context of a few tokens embeds poorly and puts the wrong expert first now and
  * then, but the right one is usually second, and between two candidates the likelihood of even a few
  * tokens tells them apart. On an empty context the prior (the clusters' token shares) picks and weighs.
- * This is the "cluster prior × per-prefix posterior" combination of RESEARCH.md §4.
+ * This is the "cluster prior × per-prefix posterior" combination of docs/METHODS.md §4.2.
  */
 public final class HybridRouter implements SparseRouter {
     private final CentroidRouter centroid;

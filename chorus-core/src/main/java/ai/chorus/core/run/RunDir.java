@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The run directory: the files every step reads and writes (see DESIGN.md). One place knows the
+ * The run directory: the files every step reads and writes (see docs/ARCHITECTURE.md). One place knows the
  * layout, so no step builds paths of its own.
  *
  * <p>File names are constants only where a step writes into a staging folder before it is moved into place

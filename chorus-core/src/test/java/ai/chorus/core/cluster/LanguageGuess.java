@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Guesses the language of a Europarl document from its most frequent function words — only to
- * label documents for the clustering report (RESEARCH.md §9: 21 languages; cs/sk and da/sv are
+ * label documents for the clustering report (docs/METHODS.md §9: 21 languages; cs/sk and da/sv are
  * approximate). Each stop word votes for the languages that list it; ties go to the first listed.
  */
 final class LanguageGuess {

@@ -6,8 +6,9 @@ import ai.chorus.engine.ModelConfig;
 import java.util.Locale;
 
 /**
- * One benchmark shape, exactly as the PyTorch peer ({@code shared/peers/torch_llama_bench.py}) runs it:
- * untied head, eps 1e-5, θ 1e4, AdamW lr 3e-4, betas 0.9/0.95, wd 0.1, clip 1.0, random tokens.
+ * One benchmark shape, exactly as the PyTorch peer ({@code ../shared/peers/torch_llama_bench.py}, described in
+ * docs/METHODS.md §8) runs it: untied head, eps 1e-5, θ 1e4, AdamW lr 3e-4, betas 0.9/0.95, wd 0.1, clip 1.0,
+ * random tokens.
  */
 public record BenchConfig(String name, int vocab, int dim, int layers, int heads, int ffn, int seq, int batch) {
 
