@@ -4,6 +4,7 @@ import ai.chorus.engine.FloatTensor;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.io.SafetensorsReader;
 import ai.chorus.engine.io.SafetensorsWriter;
+import ai.chorus.engine.io.TensorChecksum;
 import ai.chorus.engine.io.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * The clustering's tensor files: safetensors, like the models, so one reader validates every tensor file
  * Chorus reads and {@code safetensors.numpy.load_file} opens them. What is not a tensor (the format's
- * name and version, seeds, descriptions) is a string in the header's {@code __metadata__}.
+ * name and version, seeds, descriptions) is a string in the header's {@code __metadata__}, beside a CRC-32C
+ * of everything ({@link TensorChecksum}): a flipped bit in a centroid would route silently otherwise.
  */
 final class ClusterFiles {
     static final String FORMAT_KEY = "chorus_format";
@@ -55,9 +57,11 @@ final class ClusterFiles {
     static void write(Path file, String format, int version, Map<String, String> metadata, List<FloatTensor> tensors)
             throws IOException {
         Map<String, String> all = new LinkedHashMap<>();
+        all.put("format", "pt"); // the writer adds it anyway; here so that the checksum covers the whole header
         all.put(FORMAT_KEY, format);
         all.put(VERSION_KEY, Integer.toString(version));
         all.putAll(metadata);
+        all.put(TensorChecksum.KEY, TensorChecksum.of(all, tensors));
         SafetensorsWriter.write(file, tensors, all);
     }
 
@@ -93,6 +97,10 @@ final class ClusterFiles {
         if (!format.equals(metadata.get(FORMAT_KEY)) || !Integer.toString(version).equals(metadata.get(VERSION_KEY))) {
             throw new InvalidInputException(file + " is not a " + format + " version " + version
                     + " file; re-run `chorus cluster` with this version of Chorus");
+        }
+        String checksum = TensorChecksum.of(metadata, List.copyOf(contents.tensors().values()));
+        if (!checksum.equals(metadata.get(TensorChecksum.KEY))) {
+            throw corrupt(file, "does not match the checksum written with it");
         }
         return contents;
     }

@@ -262,6 +262,12 @@ class ClusterStepTest {
             Files.copy(twoThreads.resolve(f), copy.resolve(f));
         }
         byte[] centroids = Files.readAllBytes(copy.resolve("centroids.safetensors"));
+        byte[] flipped = centroids.clone();
+        flipped[flipped.length - 1] ^= 1; // one bit of the last float: the file still parses
+        Files.write(copy.resolve("centroids.safetensors"), flipped);
+        assertThatThrownBy(() -> ClusterModel.load(copy)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("centroids.safetensors").hasMessageContaining("checksum")
+                .hasMessageContaining("chorus cluster");
         Files.write(copy.resolve("centroids.safetensors"), Arrays.copyOf(centroids, centroids.length - 4));
         assertThatThrownBy(() -> ClusterModel.load(copy)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("centroids.safetensors").hasMessageContaining("chorus cluster");

@@ -28,7 +28,7 @@ public final class TrainingStateFile {
     static final String KIND_KEY = "chorus.kind";
     static final String KIND = "training-state";
     /** CRC-32C of the scalars and every tensor (name, shape, float bits), so a damaged file is named as such. */
-    static final String CHECKSUM_KEY = "chorus.crc32c";
+    static final String CHECKSUM_KEY = TensorChecksum.KEY;
 
     private TrainingStateFile() {}
 
@@ -44,7 +44,7 @@ public final class TrainingStateFile {
             }
             metadata.put(e.getKey(), e.getValue());
         }
-        metadata.put(CHECKSUM_KEY, checksum(scalars, tensors));
+        metadata.put(CHECKSUM_KEY, TensorChecksum.of(scalars, tensors));
         SafetensorsWriter.write(file, tensors, metadata);
     }
 
@@ -105,35 +105,9 @@ public final class TrainingStateFile {
     private static void verify(Path file, SafetensorsReader reader, Map<String, String> scalars,
                                List<FloatTensor> tensors) {
         String recorded = reader.metadata().get(CHECKSUM_KEY);
-        if (recorded != null && !recorded.equals(checksum(scalars, tensors))) {
+        if (recorded != null && !recorded.equals(TensorChecksum.of(scalars, tensors))) {
             throw new InvalidInputException(file + " is corrupt (its contents do not match the checksum written with"
                     + " it); delete it to start over, or re-run with --force");
         }
-    }
-
-    /** CRC-32C over the scalars by key and the tensors by name: name, shape and every float's bits. */
-    static String checksum(Map<String, String> scalars, List<FloatTensor> tensors) {
-        CRC32C crc = new CRC32C();
-        for (Map.Entry<String, String> e : new TreeMap<>(scalars).entrySet()) {
-            crc.update((e.getKey() + "=" + e.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
-        }
-        List<FloatTensor> sorted = new ArrayList<>(tensors);
-        sorted.sort(Comparator.comparing(FloatTensor::name));
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (FloatTensor t : sorted) {
-            crc.update((t.name() + Arrays.toString(t.shape()) + "\n").getBytes(StandardCharsets.UTF_8));
-            int n = (int) FloatTensor.numel(t.shape());
-            float[] data = t.data();
-            for (int i = 0; i < n; ) {
-                buf.clear();
-                int end = Math.min(n, i + buf.capacity() / Float.BYTES);
-                for (; i < end; i++) {
-                    buf.putInt(Float.floatToRawIntBits(data[t.offset() + i]));
-                }
-                buf.flip();
-                crc.update(buf);
-            }
-        }
-        return String.format("%08x", crc.getValue());
     }
 }
