@@ -63,8 +63,8 @@ public final class CrossEntropy {
         });
     }
 
-    /** max of x[off..off+n). */
-    private static float max(float[] x, int off, int n) {
+    /** max of x[off..off+n) (the softmaxes of this package share it, so their shifts agree bit for bit). */
+    static float max(float[] x, int off, int n) {
         FloatVector mv = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         int i = 0;
         int bound = SPECIES.loopBound(n);

@@ -3,7 +3,6 @@ package ai.chorus.engine.kernel;
 import ai.chorus.engine.InvalidInputException;
 import ai.chorus.engine.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -160,7 +159,7 @@ public final class SoftCrossEntropy {
                 // long row method they would run as separate, late-compiled methods that box vectors).
                 // S1 exactly as CrossEntropy's (same exps, same lanes, same order); S_T likewise at z/T.
                 int at = logitsOff + r * vocab;
-                float max = max(logits, at, vocab);
+                float max = CrossEntropy.max(logits, at, vocab);
                 float s1 = expSum(logits, at, vocab, max, 1f);
                 float sT = temperature == 1f ? s1 : expSum(logits, at, vocab, max, (float) (1.0 / temperature));
                 losses[lossOff + r] = row(logits, at, targets[tOff + r], teacher, r, alpha, temperature, scale,
@@ -325,21 +324,6 @@ public final class SoftCrossEntropy {
         }
         z[row + target] -= (1 - alpha) * scale;
         return loss;
-    }
-
-    /** max of x[off..off+n) (as CrossEntropy's). */
-    private static float max(float[] x, int off, int n) {
-        FloatVector mv = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        for (; i < bound; i += VL) {
-            mv = mv.max(FloatVector.fromArray(SPECIES, x, off + i));
-        }
-        float max = mv.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        return max;
     }
 
     /**

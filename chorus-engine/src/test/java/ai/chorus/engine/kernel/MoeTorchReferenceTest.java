@@ -2,10 +2,10 @@ package ai.chorus.engine.kernel;
 
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.testing.ExternalReference;
+import ai.chorus.engine.testing.TorchScript;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static ai.chorus.engine.kernel.GradCheck.randomFloats;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,10 +40,10 @@ class MoeTorchReferenceTest {
 
     @Test
     void outputRoutingBalanceAndGradientsMatchHfMixtralInTorch() throws Exception {
-        Path script = findScript();
+        Path script = TorchScript.find();
         ExternalReference.require(script != null, "tools/torch_reference.py not found from "
                 + Path.of("").toAbsolutePath());
-        ExternalReference.require(torchAvailable(), PYTHON + " cannot import torch");
+        ExternalReference.require(TorchScript.torchAvailable(PYTHON), PYTHON + " cannot import torch");
 
         int dim = 16, ffn = 24, experts = 4, k = 2, rows = 40;
         float alpha = 0.5f; // large, so that the balance term's gradient shows in W_g's
@@ -78,8 +76,8 @@ class MoeTorchReferenceTest {
                         + "\"router_aux_loss_coef\":%s,\"tokens\":%d,\"tensors\":[%s]}",
                 dim, ffn, experts, k, alpha, rows, list));
         Files.write(dir.resolve("params.bin"), params.array());
-        Files.write(dir.resolve("x.bin"), floats(x));
-        Files.write(dir.resolve("dout.bin"), floats(dout));
+        Files.write(dir.resolve("x.bin"), TorchScript.floats(x));
+        Files.write(dir.resolve("dout.bin"), TorchScript.floats(dout));
 
         Process p = new ProcessBuilder(PYTHON, script.toString(), "--moe", dir.toString())
                 .redirectErrorStream(true).start();
@@ -105,14 +103,14 @@ class MoeTorchReferenceTest {
                 assertThat(a.expert(n, j)).as("expert %d of token %d", j, n).isEqualTo(selected.getInt());
             }
         }
-        double balance = number(out, "\"balance\": ([-0-9.eE+]+)");
+        double balance = TorchScript.number(out, "\"balance\": ([-0-9.eE+]+)");
         assertThat(Math.abs(a.balance() - balance)).as("balance %s vs torch %s", a.balance(), balance)
                 .isLessThan(1e-5 * balance);
-        double hfAux = number(out, "\"hf_aux\": ([-0-9.eE+]+)");
+        double hfAux = TorchScript.number(out, "\"hf_aux\": ([-0-9.eE+]+)");
         assertThat(Math.abs(k * balance - hfAux)).as("HF's load_balancing_loss_func = k·balance").isLessThan(1e-9);
 
-        compare("y", y, 0, readDoubles(dir.resolve("y.bin")), 0, rows * dim);
-        double[] grads = readDoubles(dir.resolve("grads.bin"));
+        compare("y", y, 0, TorchScript.readDoubles(dir.resolve("y.bin")), 0, rows * dim);
+        double[] grads = TorchScript.readDoubles(dir.resolve("grads.bin"));
         compare("dx", dx, 0, grads, 0, rows * dim);
         int at = rows * dim;
         for (HfTensor t : tensors) {
@@ -137,51 +135,4 @@ class MoeTorchReferenceTest {
         assertThat(maxErr).as("largest error of " + what).isLessThan(1e-5 * maxRef);
     }
 
-    private static byte[] floats(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        return b.array();
-    }
-
-    private static double[] readDoubles(Path file) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] d = new double[b.remaining() / 8];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = b.getDouble();
-        }
-        return d;
-    }
-
-    private static double number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertThat(m.find()).as("no match for " + regex + " in: " + text).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
-    // the same two look-ups as TorchReferenceTest's (kept apart: that file is not this change's to edit)
-
-    private static Path findScript() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("tools/torch_reference.py");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static boolean torchAvailable() {
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }

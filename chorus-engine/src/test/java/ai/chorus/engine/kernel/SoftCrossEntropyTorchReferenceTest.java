@@ -4,12 +4,10 @@ import ai.chorus.engine.kernel.SoftCrossEntropyTest.Batch;
 import ai.chorus.engine.kernel.SoftCrossEntropyTest.Layout;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.testing.ExternalReference;
+import ai.chorus.engine.testing.TorchScript;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +43,10 @@ class SoftCrossEntropyTorchReferenceTest {
 
     @Test
     void lossAndGradientMatchTorch() throws Exception {
-        Path script = findScript();
+        Path script = TorchScript.find();
         ExternalReference.require(script != null, "tools/torch_reference.py not found from "
                 + Path.of("").toAbsolutePath());
-        ExternalReference.require(torchAvailable(), PYTHON + " cannot import torch");
+        ExternalReference.require(TorchScript.torchAvailable(PYTHON), PYTHON + " cannot import torch");
 
         int rows = 13, vocab = 70, m = 9;
         List<String> command = new ArrayList<>(List.of(PYTHON, script.toString(), "--distill"));
@@ -61,14 +59,14 @@ class SoftCrossEntropyTorchReferenceTest {
             Files.writeString(d.resolve("distill.json"), String.format(Locale.ROOT,
                     "{\"rows\":%d,\"vocab\":%d,\"alpha\":%s,\"temperature\":%s,\"layout\":\"%s\",\"m\":%d}",
                     rows, vocab, k.alpha(), k.temperature(), k.layout().name().toLowerCase(Locale.ROOT), m));
-            Files.write(d.resolve("logits.bin"), floats(b.logits()));
-            Files.write(d.resolve("targets.bin"), ints(b.targets()));
+            Files.write(d.resolve("logits.bin"), TorchScript.floats(b.logits()));
+            Files.write(d.resolve("targets.bin"), TorchScript.ints(b.targets()));
             switch (k.layout()) {
-                case PROBABILITIES -> Files.write(d.resolve("teacher.bin"), floats(b.probs()));
-                case LOG_PROBABILITIES -> Files.write(d.resolve("teacher.bin"), floats(b.logProbs()));
+                case PROBABILITIES -> Files.write(d.resolve("teacher.bin"), TorchScript.floats(b.probs()));
+                case LOG_PROBABILITIES -> Files.write(d.resolve("teacher.bin"), TorchScript.floats(b.logProbs()));
                 case SPARSE -> {
-                    Files.write(d.resolve("ids.bin"), ints(b.ids()));
-                    Files.write(d.resolve("logp.bin"), floats(b.topLogProbs()));
+                    Files.write(d.resolve("ids.bin"), TorchScript.ints(b.ids()));
+                    Files.write(d.resolve("logp.bin"), TorchScript.floats(b.topLogProbs()));
                 }
             }
             command.add(d.toString());
@@ -86,8 +84,8 @@ class SoftCrossEntropyTorchReferenceTest {
                 float[] losses = SoftCrossEntropyTest.call(new SoftCrossEntropy(vocab), pool, b, k.layout(), grad,
                         k.alpha(), k.temperature(), 1f / rows, true);
                 Path d = dir.resolve("case" + c);
-                compare(k + ": per-row loss", losses, readDoubles(d.resolve("losses.bin")));
-                compare(k + ": dlogits", grad, readDoubles(d.resolve("grads.bin")));
+                compare(k + ": per-row loss", losses, TorchScript.readDoubles(d.resolve("losses.bin")));
+                compare(k + ": dlogits", grad, TorchScript.readDoubles(d.resolve("grads.bin")));
             }
         }
     }
@@ -109,53 +107,4 @@ class SoftCrossEntropyTorchReferenceTest {
         assertThat(maxErr).as("largest error of " + what).isLessThan(1e-5 * maxRef);
     }
 
-    private static byte[] floats(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        return b.array();
-    }
-
-    private static byte[] ints(int[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int v : values) {
-            b.putInt(v);
-        }
-        return b.array();
-    }
-
-    private static double[] readDoubles(Path file) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] d = new double[b.remaining() / 8];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = b.getDouble();
-        }
-        return d;
-    }
-
-    // the same two look-ups as MoeTorchReferenceTest's (kept apart: that file is not this change's to edit)
-
-    private static Path findScript() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("tools/torch_reference.py");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static boolean torchAvailable() {
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }

@@ -6,6 +6,7 @@ import ai.chorus.engine.model.LlamaModel;
 import ai.chorus.engine.model.LlamaRunner;
 import ai.chorus.engine.parallel.WorkerPool;
 import ai.chorus.engine.testing.ExternalReference;
+import ai.chorus.engine.testing.TorchScript;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,10 +44,10 @@ class TorchReferenceTest {
     @ParameterizedTest(name = "tied lm_head = {0}")
     @ValueSource(booleans = {false, true})
     void lossGradientsAndStepsMatchPyTorch(boolean tied) throws Exception {
-        Path script = findScript();
+        Path script = TorchScript.find();
         ExternalReference.require(script != null, "tools/torch_reference.py not found from "
                 + Path.of("").toAbsolutePath());
-        ExternalReference.require(torchAvailable(), PYTHON + " cannot import torch");
+        ExternalReference.require(TorchScript.torchAvailable(PYTHON), PYTHON + " cannot import torch");
 
         ModelConfig cfg = new ModelConfig(32, 48, 2, 2, 2, 67, 16, 1e-5, 10000.0, tied);
         int batch = 2, seq = 12;
@@ -73,8 +74,8 @@ class TorchReferenceTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        double torchLoss = number(out, "\"loss\": ([-0-9.eE+]+)");
-        double[] grads = readDoubles(dir.resolve("grads.bin"));
+        double torchLoss = TorchScript.number(out, "\"loss\": ([-0-9.eE+]+)");
+        double[] grads = TorchScript.readDoubles(dir.resolve("grads.bin"));
 
         try (WorkerPool pool = new WorkerPool(2)) {
             LlamaRunner runner = new LlamaRunner(model, pool, batch, seq);
@@ -138,31 +139,8 @@ class TorchReferenceTest {
             }
         }
         Files.write(dir.resolve("params.bin"), buf.array());
-        Files.write(dir.resolve("tokens.bin"), ints(tokens));
-        Files.write(dir.resolve("targets.bin"), ints(targets));
-    }
-
-    private static byte[] ints(int[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int v : values) {
-            b.putInt(v);
-        }
-        return b.array();
-    }
-
-    private static double[] readDoubles(Path file) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] d = new double[b.remaining() / 8];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = b.getDouble();
-        }
-        return d;
-    }
-
-    private static double number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertThat(m.find()).as("no match for " + regex + " in: " + text).isTrue();
-        return Double.parseDouble(m.group(1));
+        Files.write(dir.resolve("tokens.bin"), TorchScript.ints(tokens));
+        Files.write(dir.resolve("targets.bin"), TorchScript.ints(targets));
     }
 
     private static List<Double> numbers(String text) {
@@ -174,26 +152,4 @@ class TorchReferenceTest {
         return out;
     }
 
-    private static Path findScript() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("tools/torch_reference.py");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static boolean torchAvailable() {
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }
